@@ -1,0 +1,1 @@
+//! AWS patch baselines: the JSON shapes, validation, patch-list patterns, predefined baselines.

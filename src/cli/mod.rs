@@ -1,0 +1,60 @@
+//! Command-line interface: clap definitions and one module per subcommand.
+
+mod baseline_cmd;
+mod vercmp;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (and, where the command judges, all good)
+  1  the judgement failed (invalid baseline, --fail-on met)
+  2  usage error or unreadable input
+  3  partial: some fleet hosts could not be scanned (all other results written)";
+
+/// Offline AWS Patch Manager baseline evaluation for Linux hosts, images and fleets.
+#[derive(Debug, Parser)]
+#[command(name = "patchscan", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compare two package versions as rpm or dpkg orders them; prints <, = or >.
+    #[command(after_help = EXIT_CODES)]
+    Vercmp(vercmp::VercmpArgs),
+    /// Validate and show AWS patch baselines.
+    #[command(subcommand)]
+    Baseline(baseline_cmd::BaselineCommand),
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE_OR_INPUT
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Vercmp(args) => vercmp::run(args),
+        Command::Baseline(cmd) => baseline_cmd::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("patchscan: {e:#}");
+            exit::USAGE_OR_INPUT
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Facts about one host: who it is (os-release) and what is installed (rpmdb, dpkg).

@@ -1,0 +1,1 @@
+//! The update index: what updates a repository set offers, with their advisory attributes.

@@ -62,7 +62,7 @@ fn al2023(extra: &str) -> String {
 fn broken_baselines_name_the_field() {
     let many_rules = format!(
         r#""ApprovalRules":{{"PatchRules":[{}]}}"#,
-        vec![RULE_OK; 11].join(",")
+        [RULE_OK; 11].join(",")
     );
     let many_filters = r#""GlobalFilters":{"PatchFilters":[{"Key":"PRODUCT","Values":["*"]},{"Key":"PRODUCT","Values":["*"]},{"Key":"CLASSIFICATION","Values":["*"]},{"Key":"SEVERITY","Values":["*"]},{"Key":"SEVERITY","Values":["Low"]}]}"#;
     let many_values = format!(

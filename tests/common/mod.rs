@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: running the real binary, finding real tools.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

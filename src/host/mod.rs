@@ -1,1 +1,2 @@
 //! Facts about one host: who it is (os-release) and what is installed (rpmdb, dpkg).
+pub mod os;

@@ -14,6 +14,7 @@
 #   OUTDIR/<host>/root/etc/dnf/modules.d/<m>.module      enabled module streams (module-state.tsv)
 #   OUTDIR/<host>/root/var/lib/rpm/rpmdb.sqlite          real rpm database (rpm --justdb -i)
 #   OUTDIR/<host>/repos/<repo>/repodata/                 createrepo_c + modifyrepo_c metadata
+#   OUTDIR/<host>/oracle-twins/<repo>/repodata/          XML twin of a sqlite-only repo (for dnf)
 #   OUTDIR/NOW                                           the fixed "now" the dates are relative to
 #
 # Tools: rpmbuild, rpm, createrepo_c, modifyrepo_c, zstd, /usr/bin/python3 (bedgen.py helper).
@@ -43,7 +44,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 while IFS=$'\t' read -r host _; do
   [[ -z "$host" || "$host" == \#* ]] && continue
-  rm -rf "${OUTDIR:?}/$host/root" "${OUTDIR:?}/$host/repos"
+  rm -rf "${OUTDIR:?}/$host/root" "${OUTDIR:?}/$host/repos" "${OUTDIR:?}/$host/oracle-twins"
 done < "$DATA/hosts.tsv"
 "$PY" "$here/bedgen.py" plan "$DATA" "$OUTDIR" "$WORK"
 
@@ -129,7 +130,17 @@ while IFS=$'\t' read -r repo host variant; do
     xml) ;;
     sqlite-only)
       # Amazon Linux 2 style: repomd.xml lists only primary_db/filelists_db/other_db.
-      "$PY" "$here/bedgen.py" repomd-drop "$dest/repodata/repomd.xml" primary filelists other ;;
+      "$PY" "$here/bedgen.py" repomd-drop "$dest/repodata/repomd.xml" primary filelists other
+      # dnf 4 cannot load such a repo, so run-dnf-oracle.sh uses an XML twin with the same
+      # packages and updateinfo to record dnf's verdict on its contents.
+      twin="$OUTDIR/$host/oracle-twins/$repo"
+      mkdir -p "$twin"
+      createrepo_c --quiet --no-database --revision "$NOW_EPOCH" --set-timestamp-to-revision \
+        --outputdir "$twin" "$pkgdir"
+      if [[ -f "$md/updateinfo.xml" ]]; then
+        modifyrepo_c --mdtype updateinfo "$md/updateinfo.xml" "$twin/repodata"
+      fi
+      "$PY" "$here/bedgen.py" repomd-pin "$twin/repodata/repomd.xml" "$NOW_EPOCH" ;;
     zstd-updateinfo)
       # createrepo_c/modifyrepo_c here cannot write zstd: recompress with the zstd tool and
       # point repomd.xml's updateinfo entry at it (open-checksum stays that of the XML).

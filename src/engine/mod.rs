@@ -3,3 +3,4 @@
 //! version, whether the baseline approves it and why.
 
 pub mod approval;
+pub mod states;

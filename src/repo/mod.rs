@@ -1,1 +1,2 @@
 //! The update index: what updates a repository set offers, with their advisory attributes.
+pub mod index;

@@ -1,0 +1,721 @@
+//! Categorising a host's packages into Patch Manager states (spec §3.4, RPM family and SUSE).
+//!
+//! Per installed `name.arch` (the highest installed version; for installonly packages such as
+//! kernels that is the newest kernel): collect the available versions for that name with a
+//! compatible architecture and an enabled module stream, ask [`approval`] about each, and
+//! compare the highest approved one with what is installed.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::approval::{self, AdvisoryFacts, ApprovedBy, Context, PatchFacts, Verdict};
+use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
+use crate::repo::index::{AvailablePackage, DateSource, UpdateIndex};
+use crate::version::{Nevra, RpmEvr};
+
+/// A patch's compliance state, spelled as agents upload it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum PatchState {
+    Missing,
+    Failed,
+    InstalledPendingReboot,
+    InstalledRejected,
+    Installed,
+    InstalledOther,
+    NotApplicable,
+}
+
+impl PatchState {
+    /// The PascalCase wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "Missing",
+            Self::Failed => "Failed",
+            Self::InstalledPendingReboot => "InstalledPendingReboot",
+            Self::InstalledRejected => "InstalledRejected",
+            Self::Installed => "Installed",
+            Self::InstalledOther => "InstalledOther",
+            Self::NotApplicable => "NotApplicable",
+        }
+    }
+
+    /// Whether the state makes the host non-compliant.
+    pub fn is_non_compliant(self) -> bool {
+        matches!(
+            self,
+            Self::Missing | Self::Failed | Self::InstalledPendingReboot | Self::InstalledRejected
+        )
+    }
+}
+
+/// What the engine needs of an installed package.
+pub trait InstalledView {
+    fn nevra(&self) -> &Nevra;
+    /// Install time, UNIX seconds.
+    fn install_time(&self) -> Option<i64>;
+}
+
+/// Host facts beyond the package list.
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Enabled module streams (`etc/dnf/modules.d/*.module`), module → stream.
+    pub enabled_streams: HashMap<String, String>,
+    /// Modules explicitly disabled.
+    pub disabled_modules: HashSet<String>,
+    /// Last boot, UNIX seconds: packages installed after it are pending a reboot.
+    pub boot_time: Option<i64>,
+    /// The running kernel release (`uname -r`), on a live scan.
+    pub running_kernel: Option<String>,
+}
+
+/// One reported patch: an installed package, or a not-installed one with an approved update.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub name: String,
+    pub arch: String,
+    pub state: PatchState,
+    pub installed: Option<RpmEvr>,
+    pub candidate: Option<RpmEvr>,
+    /// Title-case notice type of the chosen version (`Security`, `Bugfix`, …), or empty.
+    pub classification: String,
+    /// Vendor severity of the chosen version's notice, or empty.
+    pub severity: String,
+    pub compliance_level: ComplianceLevel,
+    pub advisory_ids: Vec<String>,
+    pub cves: Vec<String>,
+    pub installed_time: Option<i64>,
+    /// Release time used for the chosen version, and where it came from.
+    pub release_time: Option<i64>,
+    pub date_source: Option<DateSource>,
+    /// Why: the rule or list entry, advisory and date.
+    pub reason: String,
+}
+
+/// The outcome for one host.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Installed packages' decisions and the Missing ones (NotApplicable listed separately).
+    pub decisions: Vec<Decision>,
+    /// Not-installed packages with an approved version (counted as NotApplicable).
+    pub not_applicable: Vec<Decision>,
+    /// Approved/rejected entries that matched nothing (a stale baseline is a finding).
+    pub unused_entries: Vec<String>,
+}
+
+/// Names dnf installs side by side instead of upgrading.
+pub fn is_installonly(name: &str) -> bool {
+    name == "kernel"
+        || name.starts_with("kernel-")
+            && !name.starts_with("kernel-headers")
+            && !name.starts_with("kernel-tools")
+        || name == "installonlypkg"
+}
+
+/// Whether an available arch can update an installed one (noarch crosses both ways).
+fn arch_compatible(installed: &str, available: &str) -> bool {
+    installed == available || installed == "noarch" || available == "noarch"
+}
+
+fn module_allowed(p: &AvailablePackage, index: &UpdateIndex, host: &HostOptions) -> bool {
+    if p.modules.is_empty() {
+        return true;
+    }
+    p.modules.iter().any(|m| {
+        if host.disabled_modules.contains(&m.name) {
+            return false;
+        }
+        match host.enabled_streams.get(&m.name) {
+            Some(stream) => *stream == m.stream,
+            None => index.module_defaults.get(&m.name) == Some(&m.stream),
+        }
+    })
+}
+
+/// The release date of one version seen through one notice (or none).
+fn release(p: &AvailablePackage, adv: Option<&crate::repo::index::Advisory>) -> (i64, DateSource) {
+    if let Some(a) = adv {
+        if let Some(t) = a.updated {
+            return (t, DateSource::Updated);
+        }
+        if let Some(t) = a.issued {
+            return (t, DateSource::Issued);
+        }
+    }
+    match p.build_time {
+        Some(t) => (t, DateSource::BuildTime),
+        None => (0, DateSource::None),
+    }
+}
+
+/// One candidate version judged through one notice (or through none).
+struct Judged<'i> {
+    pkg: &'i AvailablePackage,
+    advisory: Option<usize>,
+    verdict: Verdict,
+    release: (i64, DateSource),
+}
+
+fn judge<'i>(
+    pkg: &'i AvailablePackage,
+    index: &'i UpdateIndex,
+    ctx: &Context<'_>,
+    used: &mut HashSet<String>,
+) -> Vec<Judged<'i>> {
+    let forms = PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch);
+    let mut views: Vec<Option<usize>> = pkg.advisories.iter().copied().map(Some).collect();
+    if views.is_empty() {
+        views.push(None);
+    }
+    views
+        .into_iter()
+        .map(|adv_idx| {
+            let adv = adv_idx.map(|i| &index.advisories[i]);
+            let rel = release(pkg, adv);
+            let facts = PatchFacts {
+                forms: &forms,
+                advisory: adv.map(|a| AdvisoryFacts {
+                    id: &a.id,
+                    classification: &a.kind,
+                    severity: a.severity.as_deref(),
+                    cves: &a.cves,
+                    bugzillas: &a.bugzillas,
+                }),
+                priority: None,
+                section: None,
+                is_security: adv.is_some(),
+                release_time: rel.0,
+            };
+            let verdict = approval::evaluate(&facts, ctx);
+            for by in &verdict.approved_by {
+                if let ApprovedBy::ApprovedPatch(e) = by {
+                    used.insert(e.clone());
+                }
+            }
+            if let Some(r) = &verdict.rejected_by {
+                used.insert(r.clone());
+            }
+            Judged {
+                pkg,
+                advisory: adv_idx,
+                verdict,
+                release: rel,
+            }
+        })
+        .collect()
+}
+
+fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
+    let by: Vec<String> = j
+        .verdict
+        .approved_by
+        .iter()
+        .map(|b| match b {
+            ApprovedBy::Rule(i) => format!("rule {i}"),
+            ApprovedBy::ApprovedPatch(e) => format!("approved entry {e:?}"),
+        })
+        .collect();
+    let adv = j
+        .advisory
+        .map(|i| index.advisories[i].id.as_str())
+        .unwrap_or("no advisory");
+    let date = match j.release.1 {
+        DateSource::None => "no date (1970-01-01)".to_string(),
+        src => format!("{:?} {}", src, format_time(j.release.0)),
+    };
+    format!("approved by {} ({adv}; {date})", by.join(", "))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// Evaluates one host.
+pub fn evaluate_host<I: InstalledView>(
+    ctx: &Context<'_>,
+    installed: &[I],
+    index: &UpdateIndex,
+    host: &HostOptions,
+) -> Evaluation {
+    let mut used: HashSet<String> = HashSet::new();
+    // Highest installed version per name.arch.
+    let mut by_name_arch: HashMap<(&str, &str), &I> = HashMap::new();
+    for p in installed {
+        let n = p.nevra();
+        by_name_arch
+            .entry((n.name.as_str(), n.arch.as_str()))
+            .and_modify(|cur| {
+                if n.evr > cur.nevra().evr {
+                    *cur = p;
+                }
+            })
+            .or_insert(p);
+    }
+    let installed_arches: BTreeSet<&str> = by_name_arch.keys().map(|(_, a)| *a).collect();
+    let b = ctx.baseline;
+    let mut out = Evaluation::default();
+
+    for ((name, arch), inst) in &by_name_arch {
+        let inst_nevra = inst.nevra();
+        let candidates: Vec<&AvailablePackage> = index
+            .packages
+            .get(*name)
+            .map(|list| {
+                list.iter()
+                    .filter(|p| arch_compatible(arch, &p.nevra.arch))
+                    .filter(|p| module_allowed(p, index, host))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let judged: Vec<Judged<'_>> = candidates
+            .iter()
+            .flat_map(|p| judge(p, index, ctx, &mut used))
+            .collect();
+        let inst_forms = PackageForms::rpm(name, &inst_nevra.evr, arch);
+        let rejected_installed = b
+            .rejected_patches
+            .iter()
+            .find(|p| p.matches_package(&inst_forms));
+        if let Some(r) = rejected_installed {
+            used.insert(r.to_string());
+        }
+        // Highest approved version; ties go to the highest compliance level.
+        let best = judged
+            .iter()
+            .filter(|j| j.verdict.is_approved())
+            .max_by(|x, y| {
+                x.pkg
+                    .nevra
+                    .evr
+                    .cmp(&y.pkg.nevra.evr)
+                    .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
+            });
+        let mut d = Decision {
+            name: name.to_string(),
+            arch: arch.to_string(),
+            state: PatchState::InstalledOther,
+            installed: Some(inst_nevra.evr.clone()),
+            candidate: None,
+            classification: String::new(),
+            severity: String::new(),
+            compliance_level: ComplianceLevel::Unspecified,
+            advisory_ids: Vec::new(),
+            cves: Vec::new(),
+            installed_time: inst.install_time(),
+            release_time: None,
+            date_source: None,
+            reason: String::new(),
+        };
+        if let Some(r) = rejected_installed {
+            d.state = match b.rejected_patches_action {
+                RejectedPatchesAction::Block => PatchState::InstalledRejected,
+                RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
+            };
+            d.reason = format!(
+                "installed version matches rejected entry {:?} ({})",
+                r.as_str(),
+                b.rejected_patches_action.as_str()
+            );
+            out.decisions.push(d);
+            continue;
+        }
+        let Some(best) = best else {
+            d.reason = if judged.is_empty() {
+                "no available version in the repositories".into()
+            } else {
+                "no available version is approved".into()
+            };
+            out.decisions.push(d);
+            continue;
+        };
+        let adv = best.advisory.map(|i| &index.advisories[i]);
+        d.candidate = Some(best.pkg.nevra.evr.clone());
+        d.classification = adv
+            .map(|a| approval::canonical_classification(&a.kind))
+            .unwrap_or_default();
+        d.severity = adv.and_then(|a| a.severity.clone()).unwrap_or_default();
+        d.compliance_level = best.verdict.compliance_level;
+        d.release_time = Some(best.release.0);
+        d.date_source = Some(best.release.1);
+        if best.pkg.nevra.evr > inst_nevra.evr {
+            d.state = PatchState::Missing;
+            // Advisories and CVEs fixed by moving from installed to best, skipped ones included.
+            let mut ids = BTreeSet::new();
+            let mut cves = BTreeSet::new();
+            for j in &judged {
+                let v = &j.pkg.nevra.evr;
+                if *v > inst_nevra.evr && *v <= best.pkg.nevra.evr {
+                    if let Some(i) = j.advisory {
+                        ids.insert(index.advisories[i].id.clone());
+                        cves.extend(index.advisories[i].cves.iter().cloned());
+                    }
+                }
+            }
+            d.advisory_ids = ids.into_iter().collect();
+            d.cves = cves.into_iter().collect();
+            d.reason = describe(best, index);
+        } else {
+            d.state = PatchState::Installed;
+            d.advisory_ids = adv.map(|a| vec![a.id.clone()]).unwrap_or_default();
+            d.reason = format!(
+                "installed {} ≥ approved {}: {}",
+                inst_nevra.evr,
+                best.pkg.nevra.evr,
+                describe(best, index)
+            );
+            let pending = match (host.boot_time, inst.install_time()) {
+                (Some(boot), Some(t)) => t > boot,
+                _ => false,
+            } || (is_installonly(name)
+                && host.running_kernel.as_deref().is_some_and(|running| {
+                    let vr = format!(
+                        "{}-{}.{}",
+                        inst_nevra.evr.version, inst_nevra.evr.release, arch
+                    );
+                    running != vr
+                }));
+            if pending {
+                d.state = PatchState::InstalledPendingReboot;
+                d.reason = format!("installed after the last boot; {}", d.reason);
+            }
+        }
+        out.decisions.push(d);
+    }
+
+    // Not installed: NotApplicable when some version is approved (compatible arches only).
+    let installed_names: HashSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    for (name, list) in &index.packages {
+        for p in list {
+            let arch = p.nevra.arch.as_str();
+            if by_name_arch.contains_key(&(name.as_str(), arch))
+                || (arch == "noarch" && installed_names.contains(name.as_str()))
+                || !(arch == "noarch" || installed_arches.contains(arch))
+                || !seen.insert((name.as_str(), arch))
+            {
+                continue;
+            }
+            let same: Vec<&AvailablePackage> = list
+                .iter()
+                .filter(|q| q.nevra.arch == arch && module_allowed(q, index, host))
+                .collect();
+            let judged: Vec<Judged<'_>> = same
+                .iter()
+                .flat_map(|q| judge(q, index, ctx, &mut used))
+                .collect();
+            if let Some(best) = judged
+                .iter()
+                .filter(|j| j.verdict.is_approved())
+                .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
+            {
+                out.not_applicable.push(Decision {
+                    name: name.clone(),
+                    arch: arch.to_string(),
+                    state: PatchState::NotApplicable,
+                    installed: None,
+                    candidate: Some(best.pkg.nevra.evr.clone()),
+                    classification: String::new(),
+                    severity: String::new(),
+                    compliance_level: best.verdict.compliance_level,
+                    advisory_ids: Vec::new(),
+                    cves: Vec::new(),
+                    installed_time: None,
+                    release_time: Some(best.release.0),
+                    date_source: Some(best.release.1),
+                    reason: format!("not installed; {}", describe(best, index)),
+                });
+            }
+        }
+    }
+
+    for p in b.approved_patches.iter().chain(&b.rejected_patches) {
+        if !used.contains(p.as_str()) {
+            out.unused_entries.push(p.to_string());
+        }
+    }
+    out.decisions
+        .sort_by(|a, b| (a.state, &a.name, &a.arch).cmp(&(b.state, &b.name, &b.arch)));
+    out.not_applicable
+        .sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::{self, predefined, Baseline};
+    use crate::repo::index::{Advisory, ModuleStream, RepoInfo};
+    use std::path::Path;
+
+    const NOW: i64 = 1_750_000_000;
+    const DAY: i64 = 86_400;
+
+    struct Inst(Nevra, Option<i64>);
+    impl InstalledView for Inst {
+        fn nevra(&self) -> &Nevra {
+            &self.0
+        }
+        fn install_time(&self) -> Option<i64> {
+            self.1
+        }
+    }
+
+    fn n(s: &str) -> Nevra {
+        Nevra::parse(s).unwrap()
+    }
+
+    fn adv(id: &str, kind: &str, sev: Option<&str>, age_days: i64, cves: &[&str]) -> Advisory {
+        Advisory {
+            id: id.into(),
+            kind: kind.into(),
+            severity: sev.map(str::to_string),
+            updated: Some(NOW - age_days * DAY),
+            cves: cves.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn index() -> UpdateIndex {
+        let mut ix = UpdateIndex::default();
+        let r = ix.add_repo(RepoInfo {
+            path: "repo".into(),
+            revision: None,
+            timestamp: None,
+        });
+        for p in [
+            "openssl-1:3.0.8-2.x86_64",
+            "openssl-1:3.0.8-3.x86_64",
+            "openssl-1:3.0.8-4.x86_64",
+            "openssl-1:3.0.8-3.i686",
+            "kernel-6.1.10-1.x86_64",
+            "zlib-1.2.13-1.x86_64",
+            "nginx-1.24.0-1.x86_64",
+            "nodejs-1:18.20.0-1.x86_64",
+            "nodejs-1:20.12.0-1.x86_64",
+            "tzdata-2025a-1.noarch",
+        ] {
+            ix.add_package(n(p), Some(NOW - 30 * DAY), r);
+        }
+        ix.add_advisory(
+            adv("ALAS-1", "security", Some("Important"), 30, &["CVE-1"]),
+            &[n("openssl-1:3.0.8-2.x86_64")],
+        );
+        ix.add_advisory(
+            adv("ALAS-2", "security", Some("Critical"), 20, &["CVE-2"]),
+            &[n("openssl-1:3.0.8-3.x86_64"), n("openssl-1:3.0.8-3.i686")],
+        );
+        ix.add_advisory(
+            adv("ALAS-3", "security", Some("Critical"), 1, &["CVE-3"]),
+            &[n("openssl-1:3.0.8-4.x86_64")],
+        );
+        ix.add_advisory(
+            adv("ALAS-K", "security", Some("Important"), 10, &[]),
+            &[n("kernel-6.1.10-1.x86_64")],
+        );
+        ix.add_advisory(
+            adv("ALAS-N", "security", Some("Critical"), 10, &[]),
+            &[n("nginx-1.24.0-1.x86_64")],
+        );
+        ix.add_advisory(
+            adv("ALAS-M", "security", Some("Critical"), 10, &[]),
+            &[
+                n("nodejs-1:18.20.0-1.x86_64"),
+                n("nodejs-1:20.12.0-1.x86_64"),
+            ],
+        );
+        ix.add_module_stream(
+            ModuleStream {
+                name: "nodejs".into(),
+                stream: "18".into(),
+            },
+            &[n("nodejs-1:18.20.0-1.x86_64")],
+        );
+        ix.add_module_stream(
+            ModuleStream {
+                name: "nodejs".into(),
+                stream: "20".into(),
+            },
+            &[n("nodejs-1:20.12.0-1.x86_64")],
+        );
+        ix.module_defaults.insert("nodejs".into(), "18".into());
+        ix
+    }
+
+    fn installed() -> Vec<Inst> {
+        [
+            "openssl-1:3.0.8-1.x86_64",
+            "kernel-6.1.8-1.x86_64",
+            "kernel-6.1.9-1.x86_64",
+            "zlib-1.2.13-1.x86_64",
+            "nodejs-1:18.19.0-1.x86_64",
+            "custom-agent-1.0-1.x86_64",
+        ]
+        .iter()
+        .map(|s| Inst(n(s), Some(NOW - 40 * DAY)))
+        .collect()
+    }
+
+    fn run(b: &Baseline, host: &HostOptions) -> Evaluation {
+        let ctx = Context {
+            baseline: b,
+            product: "AmazonLinux2023",
+            now: NOW,
+        };
+        evaluate_host(&ctx, &installed(), &index(), host)
+    }
+
+    fn find<'a>(e: &'a Evaluation, name: &str, arch: &str) -> &'a Decision {
+        e.decisions
+            .iter()
+            .chain(&e.not_applicable)
+            .find(|d| d.name == name && d.arch == arch)
+            .unwrap_or_else(|| panic!("{name}.{arch} not reported"))
+    }
+
+    #[test]
+    fn default_baseline_states() {
+        let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
+            .unwrap()
+            .baseline;
+        let e = run(&b, &HostOptions::default());
+        let ssl = find(&e, "openssl", "x86_64");
+        assert_eq!(ssl.state, PatchState::Missing);
+        // -4 is too recent (1 day); -3 is the best approved. CVEs of -2 and -3 (skipped one included).
+        assert_eq!(
+            ssl.candidate.as_ref().unwrap().to_full_string(),
+            "1:3.0.8-3"
+        );
+        assert_eq!(ssl.cves, ["CVE-1", "CVE-2"]);
+        assert_eq!(ssl.advisory_ids, ["ALAS-1", "ALAS-2"]);
+        assert_eq!(
+            (ssl.classification.as_str(), ssl.severity.as_str()),
+            ("Security", "Critical")
+        );
+        assert_eq!(ssl.date_source, Some(DateSource::Updated));
+        // i686 is not offered to an x86_64-only host.
+        assert!(e
+            .decisions
+            .iter()
+            .chain(&e.not_applicable)
+            .all(|d| d.arch != "i686"));
+        // The newest installed kernel is evaluated; only one kernel decision.
+        let k: Vec<_> = e.decisions.iter().filter(|d| d.name == "kernel").collect();
+        assert_eq!(k.len(), 1);
+        assert_eq!(k[0].installed.as_ref().unwrap().version, "6.1.9");
+        assert_eq!(k[0].state, PatchState::Missing);
+        // zlib: available version equals installed but has no advisory → not approved.
+        assert_eq!(find(&e, "zlib", "x86_64").state, PatchState::InstalledOther);
+        assert_eq!(
+            find(&e, "custom-agent", "x86_64").state,
+            PatchState::InstalledOther
+        );
+        // nodejs: stream 20 is not enabled; 18 is the default → 18.20 is the candidate.
+        let node = find(&e, "nodejs", "x86_64");
+        assert_eq!(node.candidate.as_ref().unwrap().version, "18.20.0");
+        // nginx not installed, approved → NotApplicable.
+        assert_eq!(find(&e, "nginx", "x86_64").state, PatchState::NotApplicable);
+    }
+
+    #[test]
+    fn enabled_stream_wins_over_default() {
+        let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
+            .unwrap()
+            .baseline;
+        let mut host = HostOptions::default();
+        host.enabled_streams.insert("nodejs".into(), "20".into());
+        let node = run(&b, &host)
+            .decisions
+            .into_iter()
+            .find(|d| d.name == "nodejs")
+            .unwrap();
+        assert_eq!(node.candidate.unwrap().version, "20.12.0");
+    }
+
+    fn custom(json: &str) -> Baseline {
+        let check = baseline::check_text(json, Path::new("t.json")).unwrap();
+        check
+            .documents
+            .into_iter()
+            .next()
+            .unwrap()
+            .baseline
+            .unwrap()
+    }
+
+    #[test]
+    fn rejected_block_vs_allow_and_stale_entries() {
+        let block = custom(
+            r#"{"Name":"blk","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0}]},"RejectedPatches":["openssl","no-such-package*"],"RejectedPatchesAction":"BLOCK","ApprovedPatches":["ALAS-404"]}"#,
+        );
+        let e = run(&block, &HostOptions::default());
+        assert_eq!(
+            find(&e, "openssl", "x86_64").state,
+            PatchState::InstalledRejected
+        );
+        assert_eq!(e.unused_entries, ["ALAS-404", "no-such-package*"]);
+        let allow = custom(
+            r#"{"Name":"alw","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0}]},"RejectedPatches":["openssl"]}"#,
+        );
+        assert_eq!(
+            find(&run(&allow, &HostOptions::default()), "openssl", "x86_64").state,
+            PatchState::InstalledOther
+        );
+        // Rejecting only the newest version lets the previous one be the candidate.
+        let newest = custom(
+            r#"{"Name":"new","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0}]},"RejectedPatches":["openssl-1:3.0.8-4.x86_64"]}"#,
+        );
+        let ssl = run(&newest, &HostOptions::default())
+            .decisions
+            .into_iter()
+            .find(|d| d.name == "openssl")
+            .unwrap();
+        assert_eq!(ssl.candidate.unwrap().release, "3");
+    }
+
+    #[test]
+    fn installed_and_pending_reboot() {
+        let b = custom(
+            r#"{"Name":"all","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0,"EnableNonSecurity":true}]}}"#,
+        );
+        let e = run(&b, &HostOptions::default());
+        let zlib = find(&e, "zlib", "x86_64");
+        assert_eq!(zlib.state, PatchState::Installed, "{}", zlib.reason);
+        let host = HostOptions {
+            boot_time: Some(NOW - 50 * DAY),
+            ..Default::default()
+        };
+        assert_eq!(
+            find(&run(&b, &host), "zlib", "x86_64").state,
+            PatchState::InstalledPendingReboot
+        );
+    }
+
+    #[test]
+    fn multilib_when_both_arches_installed() {
+        let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
+            .unwrap()
+            .baseline;
+        let mut inst = installed();
+        inst.push(Inst(n("openssl-1:3.0.8-1.i686"), None));
+        let ctx = Context {
+            baseline: &b,
+            product: "AmazonLinux2023",
+            now: NOW,
+        };
+        let e = evaluate_host(&ctx, &inst, &index(), &HostOptions::default());
+        let d = e
+            .decisions
+            .iter()
+            .find(|d| d.name == "openssl" && d.arch == "i686")
+            .unwrap();
+        assert_eq!(d.state, PatchState::Missing);
+        assert_eq!(d.candidate.as_ref().unwrap().release, "3");
+    }
+}

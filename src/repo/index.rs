@@ -1,0 +1,132 @@
+//! The update index of one repository set: every available RPM version with the update
+//! notices that cover it. Built once per repository set and shared read-only by every host.
+
+use std::collections::HashMap;
+
+use crate::version::Nevra;
+
+/// Where a release date came from (spec §3.3: updated → issued → build time → 1970).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum DateSource {
+    Updated,
+    Issued,
+    BuildTime,
+    None,
+}
+
+/// One update notice (advisory).
+#[derive(Debug, Clone, Default)]
+pub struct Advisory {
+    pub id: String,
+    /// The notice `type` as written (`security`, `bugfix`, …).
+    pub kind: String,
+    pub severity: Option<String>,
+    pub title: String,
+    pub issued: Option<i64>,
+    pub updated: Option<i64>,
+    pub cves: Vec<String>,
+    pub bugzillas: Vec<String>,
+}
+
+/// A module stream an available package belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModuleStream {
+    pub name: String,
+    pub stream: String,
+}
+
+/// One available package version.
+#[derive(Debug, Clone)]
+pub struct AvailablePackage {
+    pub nevra: Nevra,
+    pub build_time: Option<i64>,
+    /// Index into [`UpdateIndex::repos`].
+    pub repo: usize,
+    /// Indexes into [`UpdateIndex::advisories`] of the notices that list this NEVRA.
+    pub advisories: Vec<usize>,
+    /// Module streams whose artifacts include this NEVRA.
+    pub modules: Vec<ModuleStream>,
+}
+
+/// A repository's identity and metadata date, for reports.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RepoInfo {
+    pub path: String,
+    pub revision: Option<String>,
+    /// repomd timestamp (newest data timestamp), UNIX seconds.
+    pub timestamp: Option<i64>,
+}
+
+/// Every available version and advisory of a repository set.
+#[derive(Debug, Default)]
+pub struct UpdateIndex {
+    pub repos: Vec<RepoInfo>,
+    pub advisories: Vec<Advisory>,
+    /// Available packages by name.
+    pub packages: HashMap<String, Vec<AvailablePackage>>,
+    /// Default stream per module, from modules metadata.
+    pub module_defaults: HashMap<String, String>,
+}
+
+impl UpdateIndex {
+    /// Adds a repository; returns its index.
+    pub fn add_repo(&mut self, info: RepoInfo) -> usize {
+        self.repos.push(info);
+        self.repos.len() - 1
+    }
+
+    /// Adds an available package.
+    pub fn add_package(&mut self, nevra: Nevra, build_time: Option<i64>, repo: usize) {
+        self.packages
+            .entry(nevra.name.clone())
+            .or_default()
+            .push(AvailablePackage {
+                nevra,
+                build_time,
+                repo,
+                advisories: Vec::new(),
+                modules: Vec::new(),
+            });
+    }
+
+    /// Adds a notice and links it to the available packages it lists (by exact NEVRA; a listed
+    /// NEVRA no repository offers is not a candidate).
+    pub fn add_advisory(&mut self, advisory: Advisory, packages: &[Nevra]) {
+        let idx = self.advisories.len();
+        self.advisories.push(advisory);
+        for n in packages {
+            if let Some(list) = self.packages.get_mut(&n.name) {
+                for p in list.iter_mut() {
+                    if p.nevra.arch == n.arch
+                        && p.nevra.evr == n.evr
+                        && !p.advisories.contains(&idx)
+                    {
+                        p.advisories.push(idx);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks the available packages that are artifacts of a module stream.
+    pub fn add_module_stream(&mut self, stream: ModuleStream, artifacts: &[Nevra]) {
+        for n in artifacts {
+            if let Some(list) = self.packages.get_mut(&n.name) {
+                for p in list.iter_mut() {
+                    if p.nevra.arch == n.arch
+                        && p.nevra.evr == n.evr
+                        && !p.modules.contains(&stream)
+                    {
+                        p.modules.push(stream.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Number of available package versions.
+    pub fn package_count(&self) -> usize {
+        self.packages.values().map(Vec::len).sum()
+    }
+}

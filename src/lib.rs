@@ -9,6 +9,7 @@ pub mod cli;
 pub mod engine;
 pub mod host;
 pub mod repo;
+pub mod report;
 pub mod version;
 
 /// Process exit codes shared by every command.

@@ -1,0 +1,4 @@
+//! Reports: the types that are the output schema ([`model`]) and their renderings.
+
+pub mod model;
+pub mod table;

@@ -1,0 +1,310 @@
+//! The host report: AWS's `InstancePatchState` and `DescribeInstancePatches` shapes (spec §6),
+//! plus patchscan's explanations. This type *is* the JSON schema of `scan --format json`.
+
+use serde::Serialize;
+
+use crate::baseline::ComplianceLevel;
+use crate::engine::states::{format_time, Decision, Evaluation, PatchState};
+
+/// One host's scan result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostReport {
+    pub patch_state: PatchStateSummary,
+    pub patches: Vec<PatchRecord>,
+    pub warnings: Vec<String>,
+}
+
+/// `InstancePatchState` with AWS's field names, plus `NonCompliantSeverity`.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct PatchStateSummary {
+    pub instance_id: String,
+    pub patch_group: String,
+    pub baseline_id: String,
+    pub snapshot_id: String,
+    pub installed_count: u64,
+    pub installed_other_count: u64,
+    pub installed_pending_reboot_count: u64,
+    pub installed_rejected_count: u64,
+    pub missing_count: u64,
+    pub failed_count: u64,
+    pub not_applicable_count: u64,
+    pub unreported_not_applicable_count: u64,
+    pub critical_non_compliant_count: u64,
+    pub security_non_compliant_count: u64,
+    pub other_non_compliant_count: u64,
+    pub operation_start_time: String,
+    pub operation_end_time: String,
+    pub operation: String,
+    /// Omitted when the host is compliant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_compliant_severity: Option<ComplianceLevel>,
+}
+
+/// One patch: `PatchComplianceData` fields plus versions, advisories, compliance level, reason.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PatchRecord {
+    pub title: String,
+    #[serde(rename = "KBId")]
+    pub kb_id: String,
+    pub classification: String,
+    /// The vendor's severity from the advisory.
+    pub severity: String,
+    pub state: PatchState,
+    pub installed_time: String,
+    #[serde(rename = "CVEIds")]
+    pub cve_ids: String,
+    pub installed_version: String,
+    pub candidate_version: String,
+    pub advisory_ids: Vec<String>,
+    pub compliance_level: ComplianceLevel,
+    pub reason: String,
+}
+
+/// What the report needs besides the decisions.
+#[derive(Debug, Clone)]
+pub struct ReportContext<'a> {
+    pub instance_id: &'a str,
+    pub patch_group: &'a str,
+    pub baseline_id: &'a str,
+    pub start: i64,
+    pub end: i64,
+    pub include_not_applicable: bool,
+}
+
+fn record(d: &Decision) -> PatchRecord {
+    let shown = d.candidate.as_ref().or(d.installed.as_ref());
+    let evr = shown.map(|e| e.to_full_string()).unwrap_or_default();
+    PatchRecord {
+        title: format!("{}.{}:{}", d.name, d.arch, evr),
+        kb_id: format!("{}.{}", d.name, d.arch),
+        classification: d.classification.clone(),
+        severity: d.severity.clone(),
+        state: d.state,
+        installed_time: format_time(d.installed_time.unwrap_or(0)),
+        cve_ids: if matches!(d.state, PatchState::Missing | PatchState::Failed) {
+            d.cves.join(",")
+        } else {
+            String::new()
+        },
+        installed_version: d
+            .installed
+            .as_ref()
+            .map(|e| e.to_full_string())
+            .unwrap_or_default(),
+        candidate_version: d
+            .candidate
+            .as_ref()
+            .map(|e| e.to_full_string())
+            .unwrap_or_default(),
+        advisory_ids: d.advisory_ids.clone(),
+        compliance_level: d.compliance_level,
+        reason: d.reason.clone(),
+    }
+}
+
+impl HostReport {
+    /// Builds the report from an evaluation (spec §5.3 counts and severity).
+    pub fn new(eval: &Evaluation, ctx: &ReportContext<'_>, warnings: Vec<String>) -> Self {
+        let mut s = PatchStateSummary {
+            instance_id: ctx.instance_id.to_string(),
+            patch_group: ctx.patch_group.to_string(),
+            baseline_id: ctx.baseline_id.to_string(),
+            operation_start_time: format_time(ctx.start),
+            operation_end_time: format_time(ctx.end),
+            operation: "Scan".into(),
+            ..Default::default()
+        };
+        let mut worst: Option<ComplianceLevel> = None;
+        for d in &eval.decisions {
+            match d.state {
+                PatchState::Installed => s.installed_count += 1,
+                PatchState::InstalledOther => s.installed_other_count += 1,
+                PatchState::InstalledPendingReboot => s.installed_pending_reboot_count += 1,
+                PatchState::InstalledRejected => s.installed_rejected_count += 1,
+                PatchState::Missing => s.missing_count += 1,
+                PatchState::Failed => s.failed_count += 1,
+                PatchState::NotApplicable => s.not_applicable_count += 1,
+            }
+            if d.state.is_non_compliant() {
+                let critical = d.compliance_level == ComplianceLevel::Critical;
+                let security = d.classification.eq_ignore_ascii_case("Security");
+                s.critical_non_compliant_count += u64::from(critical);
+                s.security_non_compliant_count += u64::from(security);
+                s.other_non_compliant_count += u64::from(!critical && !security);
+                // Floor of INFORMATIONAL, as the agent reports.
+                let level = d.compliance_level.max(ComplianceLevel::Informational);
+                worst = Some(worst.map_or(level, |w| w.max(level)));
+            }
+        }
+        s.not_applicable_count += eval.not_applicable.len() as u64;
+        s.non_compliant_severity = worst;
+        let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
+        if ctx.include_not_applicable {
+            patches.extend(eval.not_applicable.iter().map(record));
+        }
+        HostReport {
+            patch_state: s,
+            patches,
+            warnings,
+        }
+    }
+
+    /// Whether any patch makes the host non-compliant.
+    pub fn is_non_compliant(&self) -> bool {
+        self.patch_state.non_compliant_severity.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::RpmEvr;
+
+    fn d(name: &str, state: PatchState, class: &str, level: ComplianceLevel) -> Decision {
+        Decision {
+            name: name.into(),
+            arch: "x86_64".into(),
+            state,
+            installed: Some(RpmEvr::new(0, "1.0", "1")),
+            candidate: (state == PatchState::Missing).then(|| RpmEvr::new(2, "1.1", "1")),
+            classification: class.into(),
+            severity: "Important".into(),
+            compliance_level: level,
+            advisory_ids: vec!["ALAS-1".into()],
+            cves: vec!["CVE-1".into(), "CVE-2".into()],
+            installed_time: Some(1_700_000_000),
+            release_time: None,
+            date_source: None,
+            reason: String::new(),
+        }
+    }
+
+    fn ctx() -> ReportContext<'static> {
+        ReportContext {
+            instance_id: "i-0123456789abcdef0",
+            patch_group: "",
+            baseline_id: "pb-x",
+            start: 0,
+            end: 1,
+            include_not_applicable: false,
+        }
+    }
+
+    #[test]
+    fn counts_and_severity_follow_spec_5_3() {
+        let eval = Evaluation {
+            decisions: vec![
+                d(
+                    "a",
+                    PatchState::Missing,
+                    "Security",
+                    ComplianceLevel::Critical,
+                ),
+                d(
+                    "b",
+                    PatchState::Missing,
+                    "Bugfix",
+                    ComplianceLevel::Unspecified,
+                ),
+                d(
+                    "c",
+                    PatchState::InstalledRejected,
+                    "",
+                    ComplianceLevel::Unspecified,
+                ),
+                d(
+                    "e",
+                    PatchState::Installed,
+                    "Security",
+                    ComplianceLevel::Critical,
+                ),
+                d(
+                    "f",
+                    PatchState::InstalledOther,
+                    "",
+                    ComplianceLevel::Unspecified,
+                ),
+            ],
+            not_applicable: vec![d(
+                "g",
+                PatchState::NotApplicable,
+                "",
+                ComplianceLevel::Unspecified,
+            )],
+            unused_entries: vec![],
+        };
+        let r = HostReport::new(&eval, &ctx(), vec![]);
+        let s = &r.patch_state;
+        assert_eq!(
+            (
+                s.missing_count,
+                s.installed_rejected_count,
+                s.installed_count,
+                s.installed_other_count,
+                s.not_applicable_count
+            ),
+            (2, 1, 1, 1, 1)
+        );
+        assert_eq!(
+            (
+                s.critical_non_compliant_count,
+                s.security_non_compliant_count,
+                s.other_non_compliant_count
+            ),
+            (1, 1, 2)
+        );
+        assert_eq!(s.non_compliant_severity, Some(ComplianceLevel::Critical));
+        assert_eq!(r.patches.len(), 5, "NotApplicable records only on request");
+        let a = &r.patches[0];
+        assert_eq!(a.title, "a.x86_64:2:1.1-1");
+        assert_eq!(a.kb_id, "a.x86_64");
+        assert_eq!(a.cve_ids, "CVE-1,CVE-2");
+        assert_eq!(r.patches[3].cve_ids, "", "CVEs only for Missing/Failed");
+        assert_eq!(
+            r.patches[3].title, "e.x86_64:0:1.0-1",
+            "installed version when nothing newer"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["PatchState"]["Operation"], "Scan");
+        assert_eq!(json["PatchState"]["NonCompliantSeverity"], "CRITICAL");
+        assert_eq!(json["Patches"][0]["State"], "Missing");
+        assert_eq!(json["Patches"][0]["KBId"], "a.x86_64");
+        assert_eq!(json["Patches"][0]["InstalledTime"], "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn unspecified_non_compliance_reports_informational_and_compliant_omits_it() {
+        let eval = Evaluation {
+            decisions: vec![d(
+                "b",
+                PatchState::Missing,
+                "Bugfix",
+                ComplianceLevel::Unspecified,
+            )],
+            ..Default::default()
+        };
+        assert_eq!(
+            HostReport::new(&eval, &ctx(), vec![])
+                .patch_state
+                .non_compliant_severity,
+            Some(ComplianceLevel::Informational)
+        );
+        let eval = Evaluation {
+            decisions: vec![d(
+                "e",
+                PatchState::Installed,
+                "Security",
+                ComplianceLevel::Critical,
+            )],
+            ..Default::default()
+        };
+        let r = HostReport::new(&eval, &ctx(), vec![]);
+        assert!(!r.is_non_compliant());
+        assert!(serde_json::to_value(&r).unwrap()["PatchState"]
+            .get("NonCompliantSeverity")
+            .is_none());
+    }
+}

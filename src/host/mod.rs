@@ -1,1 +1,4 @@
 //! Facts about one host: who it is (os-release) and what is installed (rpmdb, dpkg).
+
+pub mod rootfs;
+pub mod rpmdb;

@@ -1,0 +1,229 @@
+//! The installed-package list from an RPM database, with no librpm and no rpm binary.
+//!
+//! Three on-disk formats hold the same per-package header blobs: sqlite (`rpmdb.sqlite`,
+//! rpm ≥ 4.16: Fedora 33+, RHEL 9, Amazon Linux 2023), BerkeleyDB hash (`Packages`: RHEL ≤ 8,
+//! Amazon Linux 2) and NDB (`Packages.db`: SUSE). [`RpmDbFormat`] tells them apart by their
+//! first bytes; each backend yields the stored blobs and [`header`] turns a blob into an
+//! [`InstalledRpm`].
+
+pub mod bdb;
+pub mod header;
+pub mod ndb;
+pub mod sqlite;
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::host::rootfs::{RootFs, RootFsError};
+use crate::version::Nevra;
+
+pub use header::{parse_header, HeaderError};
+
+/// One installed package as its rpmdb header records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledRpm {
+    /// Name, epoch (0 when the header has none), version, release, arch.
+    pub nevra: Nevra,
+    /// When rpm installed it (INSTALLTIME), unix seconds.
+    pub install_time: Option<i64>,
+    /// When it was built (BUILDTIME), unix seconds.
+    pub build_time: Option<i64>,
+    /// The module stream it came from (MODULARITYLABEL), for modular RHEL-family packages.
+    pub modularity_label: Option<String>,
+    /// The source package it was built from (SOURCERPM).
+    pub source_rpm: Option<String>,
+}
+
+/// Why an rpm database could not be read. Every variant names the file or directory.
+#[derive(Debug, thiserror::Error)]
+pub enum RpmDbError {
+    /// The file or directory could not be read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file starts like none of the three rpmdb formats.
+    #[error("{}: not an rpm database ({reason})", .path.display())]
+    NotRpmDb { path: PathBuf, reason: String },
+    /// A directory holding none of `rpmdb.sqlite`, `Packages.db`, `Packages`.
+    #[error("{}: no rpm database here (looked for {})", .dir.display(), DB_FILE_NAMES.join(", "))]
+    NoDatabase { dir: PathBuf },
+    /// sqlite refused the file or the query.
+    #[error("{}: sqlite: {source}", .path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file's own structure (pages, slots, rows) is broken.
+    #[error("{}: {what}", .path.display())]
+    Corrupt { path: PathBuf, what: String },
+    /// One package's header blob is broken.
+    #[error("{}: package record {record}: {source}", .path.display())]
+    Header {
+        path: PathBuf,
+        record: u32,
+        #[source]
+        source: HeaderError,
+    },
+    /// The database read cleanly but lists no packages: a wrong or wiped file, not a clean host.
+    #[error("{}: the rpm database lists no packages", .path.display())]
+    Empty { path: PathBuf },
+    /// A host root with no rpm database in any place rpm keeps one.
+    #[error("{}: no rpm database in {}", .root.display(), RPMDB_DIRS.join(" or "))]
+    NotFound { root: PathBuf },
+    /// A path inside a host root could not be resolved.
+    #[error(transparent)]
+    RootFs(#[from] RootFsError),
+}
+
+/// File names rpm gives its package store, in the order a directory is searched: the newest
+/// format first, so a leftover `Packages` next to a migrated `rpmdb.sqlite` is ignored.
+pub const DB_FILE_NAMES: [&str; 3] = ["rpmdb.sqlite", "Packages.db", "Packages"];
+
+/// Directories (relative to a host root) where rpm keeps its database, most usual first.
+pub const RPMDB_DIRS: [&str; 2] = ["var/lib/rpm", "usr/lib/sysimage/rpm"];
+
+/// One stored package header and the number the database files it under.
+pub struct Record<'a> {
+    /// Header number (sqlite `hnum`, BerkeleyDB key, NDB package index).
+    pub id: u32,
+    /// The header blob.
+    pub blob: Cow<'a, [u8]>,
+}
+
+/// The three on-disk rpmdb formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RpmDbFormat {
+    /// `rpmdb.sqlite`: table `Packages(hnum, blob)`.
+    Sqlite,
+    /// BerkeleyDB hash `Packages`, either byte order.
+    BerkeleyDb,
+    /// rpm's own NDB `Packages.db`.
+    Ndb,
+}
+
+impl RpmDbFormat {
+    /// Tells the format from the file's first bytes (never from its name).
+    pub fn detect(path: &Path) -> Result<Self, RpmDbError> {
+        let io_err = |source| RpmDbError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut head = Vec::with_capacity(16);
+        File::open(path)
+            .map_err(io_err)?
+            .take(16)
+            .read_to_end(&mut head)
+            .map_err(io_err)?;
+        Self::from_magic(&head).ok_or_else(|| RpmDbError::NotRpmDb {
+            path: path.to_path_buf(),
+            reason: if head.len() < 16 {
+                format!("only {} bytes long", head.len())
+            } else {
+                "no sqlite, BerkeleyDB hash or NDB signature".to_string()
+            },
+        })
+    }
+
+    /// The format whose signature `head` (the first 16 bytes) carries.
+    pub fn from_magic(head: &[u8]) -> Option<Self> {
+        if head.starts_with(b"SQLite format 3\0") {
+            Some(Self::Sqlite)
+        } else if head.starts_with(ndb::FILE_MAGIC) {
+            Some(Self::Ndb)
+        } else if bdb::byte_order(head).is_some() {
+            Some(Self::BerkeleyDb)
+        } else {
+            None
+        }
+    }
+
+    /// Reads every package in `path` (a file of this format).
+    fn read(self, path: &Path) -> Result<Vec<InstalledRpm>, RpmDbError> {
+        let corrupt = |what| RpmDbError::Corrupt {
+            path: path.to_path_buf(),
+            what,
+        };
+        let read_file = || {
+            std::fs::read(path).map_err(|source| RpmDbError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        match self {
+            Self::Sqlite => packages(path, sqlite::records(path)?),
+            Self::BerkeleyDb => packages(path, bdb::records(&read_file()?).map_err(corrupt)?),
+            Self::Ndb => packages(path, ndb::records(&read_file()?).map_err(corrupt)?),
+        }
+    }
+}
+
+/// Parses each record's header, leaving out `gpg-pubkey` entries (imported signing keys rpm
+/// stores as pseudo-packages); no package at all is [`RpmDbError::Empty`].
+fn packages(path: &Path, records: Vec<Record<'_>>) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let mut packages = Vec::with_capacity(records.len());
+    for record in records {
+        let rpm = parse_header(&record.blob).map_err(|source| RpmDbError::Header {
+            path: path.to_path_buf(),
+            record: record.id,
+            source,
+        })?;
+        if rpm.nevra.name != "gpg-pubkey" {
+            packages.push(rpm);
+        }
+    }
+    if packages.is_empty() {
+        return Err(RpmDbError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(packages)
+}
+
+/// The database file `path` names: itself, or for a directory the first of
+/// [`DB_FILE_NAMES`] it holds.
+pub fn database_file(path: &Path) -> Result<PathBuf, RpmDbError> {
+    let meta = std::fs::metadata(path).map_err(|source| RpmDbError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    DB_FILE_NAMES
+        .iter()
+        .map(|name| path.join(name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| RpmDbError::NoDatabase {
+            dir: path.to_path_buf(),
+        })
+}
+
+/// Reads the installed packages (without `gpg-pubkey` keys) from an rpm database file, or a
+/// directory holding one, in the database's own order.
+pub fn read_rpmdb(path: &Path) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let file = database_file(path)?;
+    RpmDbFormat::detect(&file)?.read(&file)
+}
+
+/// The rpm database file of a host root: the first of [`RPMDB_DIRS`] that holds one of
+/// [`DB_FILE_NAMES`], every symlink resolved inside the root.
+pub fn find_rpmdb(root: &RootFs) -> Result<PathBuf, RpmDbError> {
+    for dir in RPMDB_DIRS {
+        for name in DB_FILE_NAMES {
+            match root.resolve(&format!("{dir}/{name}")) {
+                Ok(path) if path.is_file() => return Ok(path),
+                Ok(_) | Err(RootFsError::NotFound { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    Err(RpmDbError::NotFound {
+        root: root.path().to_path_buf(),
+    })
+}

@@ -1,0 +1,173 @@
+//! `host::rpmdb` against real databases and what real rpm lists from them.
+//!
+//! Every `*.rpm-qa.tsv` next to a fixture database is rpm's own output (see
+//! tests/fixtures/rpmdb/README.md); our reader must produce exactly the same rows.
+
+use std::path::{Path, PathBuf};
+
+use patchscan::host::rootfs::RootFs;
+use patchscan::host::rpmdb::{find_rpmdb, read_rpmdb, InstalledRpm, RpmDbError, RpmDbFormat};
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rpmdb")
+        .join(rel)
+}
+
+/// The value rpm prints for `column` of a package, in rpm's own spelling.
+fn column(rpm: &InstalledRpm, column: &str) -> Option<String> {
+    let optional = |v: &Option<String>| v.clone().unwrap_or_default();
+    let time = |t: Option<i64>| t.map(|t| t.to_string()).unwrap_or_default();
+    Some(match column {
+        "name" => rpm.nevra.name.clone(),
+        "epoch" => rpm.nevra.evr.epoch.to_string(),
+        "version" => rpm.nevra.evr.version.clone(),
+        "release" => rpm.nevra.evr.release.clone(),
+        "arch" => rpm.nevra.arch.clone(),
+        "sourcerpm" => optional(&rpm.source_rpm),
+        "modularitylabel" => optional(&rpm.modularity_label),
+        "installtime" => time(rpm.install_time),
+        "buildtime" => time(rpm.build_time),
+        _ => return None,
+    })
+}
+
+/// rpm's spelling normalised: no epoch is epoch 0, `(none)` is empty.
+fn normalise(column: &str, value: &str) -> String {
+    match (column, value) {
+        ("epoch", "") => "0".to_string(),
+        (_, "(none)") => String::new(),
+        _ => value.to_string(),
+    }
+}
+
+/// Compares a database's packages with an rpm listing (header line, tab-separated), on every
+/// column both know. Rows compare as sorted lists: rpm's iteration order is not a contract.
+fn assert_matches_listing(db: &Path, listing: &Path) -> usize {
+    let text = std::fs::read_to_string(listing).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let probe = InstalledRpm {
+        nevra: patchscan::version::Nevra::parse("a-1-1.x").unwrap(),
+        install_time: None,
+        build_time: None,
+        modularity_label: None,
+        source_rpm: None,
+    };
+    let known: Vec<(usize, &str)> = header
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, c)| column(&probe, c).is_some())
+        .collect();
+    assert!(known.len() >= 5, "{}: too few columns", listing.display());
+    let mut want: Vec<Vec<String>> = lines
+        .map(|line| line.split('\t').collect::<Vec<_>>())
+        .filter(|fields| fields[0] != "gpg-pubkey")
+        .map(|fields| {
+            known
+                .iter()
+                .map(|&(i, c)| normalise(c, fields[i]))
+                .collect()
+        })
+        .collect();
+    let packages = read_rpmdb(db).unwrap_or_else(|e| panic!("{e}"));
+    let mut got: Vec<Vec<String>> = packages
+        .iter()
+        .map(|p| {
+            known
+                .iter()
+                .map(|&(_, c)| column(p, c).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got.len(), want.len(), "{}: package count", db.display());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "{}", db.display());
+    }
+    got.len()
+}
+
+#[test]
+fn real_databases_match_rpm() {
+    let cases = [
+        ("go-rpmdb-libuuid/Packages", RpmDbFormat::BerkeleyDb, 1),
+        ("syft-rpm-bdb/Packages", RpmDbFormat::BerkeleyDb, 1),
+        ("go-rpmdb-sle15-bci/Packages.db", RpmDbFormat::Ndb, 35),
+        ("go-rpmdb-sle15-bci-pr42/Packages.db", RpmDbFormat::Ndb, 36),
+        (
+            "go-rpmdb-amazonlinux2023-plain/rpmdb.sqlite",
+            RpmDbFormat::Sqlite,
+            102, // 103 rows less one gpg-pubkey
+        ),
+        (
+            "go-rpmdb-cbl-mariner-2.0/rpmdb.sqlite",
+            RpmDbFormat::Sqlite,
+            129,
+        ),
+    ];
+    for (rel, format, count) in cases {
+        let db = fixture(rel);
+        assert_eq!(RpmDbFormat::detect(&db).unwrap(), format, "{rel}");
+        let listing = PathBuf::from(format!("{}.rpm-qa.tsv", db.display()));
+        assert_eq!(assert_matches_listing(&db, &listing), count, "{rel}");
+    }
+}
+
+#[test]
+fn directory_holding_a_database_is_read() {
+    let packages = read_rpmdb(&fixture("go-rpmdb-libuuid")).unwrap();
+    assert_eq!(
+        packages[0].nevra.to_string(),
+        "libuuid-2.32.1-42.el8_8.x86_64"
+    );
+    assert_eq!(
+        packages[0].source_rpm.as_deref(),
+        Some("util-linux-2.32.1-42.el8_8.src.rpm")
+    );
+    assert!(packages[0].install_time.is_some());
+}
+
+#[test]
+fn directory_without_a_database_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = read_rpmdb(dir.path()).unwrap_err();
+    assert!(matches!(err, RpmDbError::NoDatabase { .. }), "{err}");
+}
+
+#[test]
+fn find_rpmdb_follows_links_inside_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("usr/lib/sysimage/rpm")).unwrap();
+    std::fs::create_dir_all(root.join("var/lib")).unwrap();
+    std::fs::copy(
+        fixture("go-rpmdb-amazonlinux2023-plain/rpmdb.sqlite"),
+        root.join("usr/lib/sysimage/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    // Fedora's layout: var/lib/rpm is an absolute link to the sysimage directory.
+    std::os::unix::fs::symlink("/usr/lib/sysimage/rpm", root.join("var/lib/rpm")).unwrap();
+    let fs = RootFs::new(root).unwrap();
+    let found = find_rpmdb(&fs).unwrap();
+    assert_eq!(found, fs.path().join("usr/lib/sysimage/rpm/rpmdb.sqlite"));
+    assert_eq!(read_rpmdb(&found).unwrap().len(), 102);
+}
+
+#[test]
+fn find_rpmdb_never_leaves_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("var/lib")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    // An image whose rpm directory points at /etc: the scanner's own /etc must not be read.
+    std::os::unix::fs::symlink("/etc", root.join("var/lib/rpm")).unwrap();
+    let fs = RootFs::new(root).unwrap();
+    let err = find_rpmdb(&fs).unwrap_err();
+    assert!(matches!(err, RpmDbError::NotFound { .. }), "{err}");
+    // With a database in the image's etc, that one is found.
+    std::fs::copy(fixture("syft-rpm-bdb/Packages"), root.join("etc/Packages")).unwrap();
+    assert_eq!(find_rpmdb(&fs).unwrap(), fs.path().join("etc/Packages"));
+}

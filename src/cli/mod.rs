@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and one module per subcommand.
 
 mod baseline_cmd;
+mod inventory;
 mod vercmp;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,9 @@ enum Command {
     /// Validate and show AWS patch baselines.
     #[command(subcommand)]
     Baseline(baseline_cmd::BaselineCommand),
+    /// List installed packages from an RPM database, without rpm (the offline `rpm -qa`).
+    #[command(after_help = EXIT_CODES)]
+    Inventory(inventory::InventoryArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -49,6 +53,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Vercmp(args) => vercmp::run(args),
         Command::Baseline(cmd) => baseline_cmd::run(cmd),
+        Command::Inventory(args) => inventory::run(args),
     };
     match result {
         Ok(code) => code,

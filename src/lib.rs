@@ -10,6 +10,7 @@ pub mod engine;
 pub mod host;
 pub mod repo;
 pub mod report;
+pub mod scan;
 pub mod version;
 
 /// Process exit codes shared by every command.

@@ -2,6 +2,7 @@
 
 mod baseline_cmd;
 mod inventory;
+mod scan;
 mod vercmp;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,9 @@ enum Command {
     /// Validate and show AWS patch baselines.
     #[command(subcommand)]
     Baseline(baseline_cmd::BaselineCommand),
+    /// Scan one host (or machine image): Patch Manager's verdict per patch and AWS:PatchSummary.
+    #[command(after_help = EXIT_CODES)]
+    Scan(scan::ScanArgs),
     /// List installed packages from an RPM database, without rpm (the offline `rpm -qa`).
     #[command(after_help = EXIT_CODES)]
     Inventory(inventory::InventoryArgs),
@@ -54,6 +58,7 @@ pub fn run() -> i32 {
         Command::Vercmp(args) => vercmp::run(args),
         Command::Baseline(cmd) => baseline_cmd::run(cmd),
         Command::Inventory(args) => inventory::run(args),
+        Command::Scan(args) => scan::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,3 +2,4 @@
 
 pub mod compress;
 pub mod index;
+pub mod rpmmd;

@@ -1,0 +1,141 @@
+//! `patchscan scan`: Patch Manager's verdict for one host, from files alone.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Result};
+use clap::{Args, ValueEnum};
+
+use crate::baseline::OperatingSystem;
+use crate::exit;
+use crate::report::table;
+use crate::scan::{self, ScanOptions};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when any patch is Missing, InstalledRejected, InstalledPendingReboot or Failed.
+    Noncompliant,
+}
+
+/// Arguments of `patchscan scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Host root: `/` (default) or a mounted/unpacked machine image.
+    #[arg(long, default_value = "/")]
+    root: PathBuf,
+    /// A repository directory holding repodata/ (repeatable); default: the host's own
+    /// dnf/yum/zypper cache under the root.
+    #[arg(long = "repo")]
+    repos: Vec<PathBuf>,
+    /// Predefined baseline name or baseline file (get-patch-baseline, create input or a
+    /// BaselineOverride array); default: AWS's default baseline for the host's OS.
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Override the detected OperatingSystem (e.g. AMAZON_LINUX_2023).
+    #[arg(long, value_parser = parse_os)]
+    os: Option<OperatingSystem>,
+    /// Override the detected PRODUCT string (e.g. AmazonLinux2023, RedhatEnterpriseLinux9.4).
+    #[arg(long)]
+    product: Option<String>,
+    /// Managed-node id to report (default: the host name).
+    #[arg(long)]
+    instance_id: Option<String>,
+    /// Patch group to report.
+    #[arg(long, default_value = "")]
+    patch_group: String,
+    /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: now).
+    #[arg(long, value_parser = parse_time)]
+    now: Option<i64>,
+    /// Last boot time: packages installed after it are InstalledPendingReboot.
+    #[arg(long, value_parser = parse_time)]
+    boot_time: Option<i64>,
+    /// Warn when repository metadata is older than this many days.
+    #[arg(long, default_value_t = 30)]
+    max_metadata_age: u32,
+    /// List NotApplicable patches too (they are always counted).
+    #[arg(long)]
+    include_not_applicable: bool,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    format: ScanFormat,
+    /// Add the reason for each decision to the table.
+    #[arg(long)]
+    explain: bool,
+    /// Exit 1 when the host is non-compliant.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+}
+
+fn parse_os(s: &str) -> Result<OperatingSystem, String> {
+    OperatingSystem::parse(s).ok_or_else(|| {
+        let all: Vec<_> = OperatingSystem::ALL.iter().map(|o| o.as_str()).collect();
+        format!("unknown operating system {s:?} (one of {})", all.join(", "))
+    })
+}
+
+/// Parses RFC 3339, `YYYY-MM-DD` (00:00 UTC) or UNIX seconds.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t.unix_timestamp());
+    }
+    if let Some(d) = crate::baseline::validate::parse_date(s) {
+        return Ok(d.midnight().assume_utc().unix_timestamp());
+    }
+    Err(format!("{s:?} is not RFC 3339, YYYY-MM-DD or UNIX seconds"))
+}
+
+fn running_kernel(args: &ScanArgs) -> Option<String> {
+    // Only a live scan of this machine knows the running kernel.
+    if args.root != std::path::Path::new("/") {
+        return None;
+    }
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+pub fn run(args: ScanArgs) -> Result<i32> {
+    let now = match args.now {
+        Some(n) => n,
+        None => time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let opts = ScanOptions {
+        root: args.root.clone(),
+        repos: args.repos.clone(),
+        baseline: args.baseline.clone(),
+        os: args.os,
+        product: args.product.clone(),
+        instance_id: args.instance_id.clone(),
+        patch_group: args.patch_group.clone(),
+        now,
+        boot_time: args.boot_time,
+        running_kernel: running_kernel(&args),
+        include_not_applicable: args.include_not_applicable,
+        max_metadata_age_days: args.max_metadata_age,
+    };
+    let report = scan::scan(&opts).map_err(|e| anyhow!(e))?;
+    match args.format {
+        ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ScanFormat::Table => {
+            let colour = std::io::stdout().is_terminal();
+            print!("{}", table::render(&report, colour, args.explain));
+        }
+    }
+    if args.format == ScanFormat::Json {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(match args.fail_on {
+        Some(FailOn::Noncompliant) if report.is_non_compliant() => exit::JUDGEMENT_FAILED,
+        _ => exit::OK,
+    })
+}

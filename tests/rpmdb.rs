@@ -4,6 +4,7 @@
 //! tests/fixtures/rpmdb/README.md); our reader must produce exactly the same rows.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use patchscan::host::rootfs::RootFs;
 use patchscan::host::rpmdb::{find_rpmdb, read_rpmdb, InstalledRpm, RpmDbError, RpmDbFormat};
@@ -170,4 +171,102 @@ fn find_rpmdb_never_leaves_the_root() {
     // With a database in the image's etc, that one is found.
     std::fs::copy(fixture("syft-rpm-bdb/Packages"), root.join("etc/Packages")).unwrap();
     assert_eq!(find_rpmdb(&fs).unwrap(), fs.path().join("etc/Packages"));
+}
+
+/// Copies a fixture database into a fresh directory, so a test may change or break it.
+fn scratch_copy(rel: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(rel);
+    let dst = dir.path().join(src.file_name().unwrap());
+    std::fs::copy(&src, &dst).unwrap();
+    (dir, dst)
+}
+
+#[test]
+fn rpm_made_databases_match_rpm() {
+    // Made by repodata-fixtures/scripts/make-rpmdb-fixtures.sh: 30 packages plus a gpg-pubkey;
+    // the listings carry install and build times, source rpm and modularity label too.
+    for (rel, format) in [
+        ("rpm-made-sqlite/rpmdb.sqlite", RpmDbFormat::Sqlite),
+        ("rpm-made-bdb-le/Packages", RpmDbFormat::BerkeleyDb),
+        ("rpm-made-bdb-be/Packages", RpmDbFormat::BerkeleyDb),
+    ] {
+        let db = fixture(rel);
+        assert_eq!(RpmDbFormat::detect(&db).unwrap(), format, "{rel}");
+        let listing = PathBuf::from(format!("{}.rpm-qa.tsv", db.display()));
+        assert_eq!(assert_matches_listing(&db, &listing), 30, "{rel}");
+    }
+    let head = std::fs::read(fixture("rpm-made-bdb-be/Packages")).unwrap();
+    assert_eq!(
+        patchscan::host::rpmdb::bdb::byte_order(&head),
+        Some(patchscan::host::rpmdb::bdb::ByteOrder::Big)
+    );
+    let packages = read_rpmdb(&fixture("rpm-made-sqlite")).unwrap();
+    let nodejs = packages.iter().find(|p| p.nevra.name == "nodejs").unwrap();
+    assert_eq!(
+        nodejs.modularity_label.as_deref(),
+        Some("nodejs:18:8080020230731160407:b0a6b62f")
+    );
+    assert_eq!(nodejs.nevra.evr.epoch, 1);
+    let kernels = packages.iter().filter(|p| p.nevra.name == "kernel").count();
+    assert_eq!(kernels, 2);
+}
+
+/// Whether `tool` can run; with `PATCHSCAN_REQUIRE_ORACLES=1` a missing tool fails the test.
+fn oracle_available(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var("PATCHSCAN_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "{tool} is required (PATCHSCAN_REQUIRE_ORACLES=1) but not installed"
+        );
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+/// Runs real rpm on a copy of each rpm-made database now, so the committed listings cannot
+/// drift from what rpm says.
+#[test]
+fn real_rpm_agrees_now() {
+    if !oracle_available("rpm") {
+        return;
+    }
+    for (rel, backend) in [
+        ("rpm-made-sqlite/rpmdb.sqlite", "sqlite"),
+        ("rpm-made-bdb-le/Packages", "bdb_ro"),
+        ("rpm-made-bdb-be/Packages", "bdb_ro"),
+    ] {
+        let (dir, db) = scratch_copy(rel);
+        let out = Command::new("rpm")
+            .arg("--dbpath")
+            .arg(dir.path())
+            .args(["--define", &format!("_db_backend {backend}")])
+            .args([
+                "-qa",
+                "--qf",
+                "%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{INSTALLTIME}\n",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "rpm failed on {rel}");
+        let mut want: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("gpg-pubkey\t"))
+            .map(str::to_string)
+            .collect();
+        let mut got: Vec<String> = read_rpmdb(&db)
+            .unwrap()
+            .iter()
+            .map(|p| {
+                ["name", "epoch", "version", "release", "arch", "installtime"]
+                    .map(|c| column(p, c).unwrap())
+                    .join("\t")
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{rel}");
+    }
 }

@@ -158,6 +158,41 @@ fn find_rpmdb_follows_links_inside_the_root() {
 }
 
 #[test]
+fn find_rpmdb_prefers_var_lib_rpm_when_it_holds_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["var/lib/rpm", "usr/lib/sysimage/rpm"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    std::fs::copy(
+        fixture("rpm-made-sqlite/rpmdb.sqlite"),
+        root.join("usr/lib/sysimage/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    let fs = RootFs::new(root).unwrap();
+    // An empty var/lib/rpm (as after a migration) does not hide the sysimage database.
+    assert_eq!(
+        find_rpmdb(&fs).unwrap(),
+        fs.path().join("usr/lib/sysimage/rpm/rpmdb.sqlite")
+    );
+    std::fs::copy(
+        fixture("syft-rpm-bdb/Packages"),
+        root.join("var/lib/rpm/Packages"),
+    )
+    .unwrap();
+    assert_eq!(
+        find_rpmdb(&fs).unwrap(),
+        fs.path().join("var/lib/rpm/Packages")
+    );
+    // var/lib/rpm as a plain file is skipped, not an error.
+    std::fs::remove_dir_all(root.join("var/lib/rpm")).unwrap();
+    std::fs::write(root.join("var/lib/rpm"), "").unwrap();
+    assert!(find_rpmdb(&fs)
+        .unwrap()
+        .ends_with("usr/lib/sysimage/rpm/rpmdb.sqlite"));
+}
+
+#[test]
 fn find_rpmdb_never_leaves_the_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

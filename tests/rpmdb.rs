@@ -4,6 +4,7 @@
 //! tests/fixtures/rpmdb/README.md); our reader must produce exactly the same rows.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use patchscan::host::rootfs::RootFs;
 use patchscan::host::rpmdb::{find_rpmdb, read_rpmdb, InstalledRpm, RpmDbError, RpmDbFormat};
@@ -157,6 +158,41 @@ fn find_rpmdb_follows_links_inside_the_root() {
 }
 
 #[test]
+fn find_rpmdb_prefers_var_lib_rpm_when_it_holds_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["var/lib/rpm", "usr/lib/sysimage/rpm"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    std::fs::copy(
+        fixture("rpm-made-sqlite/rpmdb.sqlite"),
+        root.join("usr/lib/sysimage/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    let fs = RootFs::new(root).unwrap();
+    // An empty var/lib/rpm (as after a migration) does not hide the sysimage database.
+    assert_eq!(
+        find_rpmdb(&fs).unwrap(),
+        fs.path().join("usr/lib/sysimage/rpm/rpmdb.sqlite")
+    );
+    std::fs::copy(
+        fixture("syft-rpm-bdb/Packages"),
+        root.join("var/lib/rpm/Packages"),
+    )
+    .unwrap();
+    assert_eq!(
+        find_rpmdb(&fs).unwrap(),
+        fs.path().join("var/lib/rpm/Packages")
+    );
+    // var/lib/rpm as a plain file is skipped, not an error.
+    std::fs::remove_dir_all(root.join("var/lib/rpm")).unwrap();
+    std::fs::write(root.join("var/lib/rpm"), "").unwrap();
+    assert!(find_rpmdb(&fs)
+        .unwrap()
+        .ends_with("usr/lib/sysimage/rpm/rpmdb.sqlite"));
+}
+
+#[test]
 fn find_rpmdb_never_leaves_the_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -170,4 +206,371 @@ fn find_rpmdb_never_leaves_the_root() {
     // With a database in the image's etc, that one is found.
     std::fs::copy(fixture("syft-rpm-bdb/Packages"), root.join("etc/Packages")).unwrap();
     assert_eq!(find_rpmdb(&fs).unwrap(), fs.path().join("etc/Packages"));
+}
+
+/// Copies a fixture database into a fresh directory, so a test may change or break it.
+fn scratch_copy(rel: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture(rel);
+    let dst = dir.path().join(src.file_name().unwrap());
+    std::fs::copy(&src, &dst).unwrap();
+    (dir, dst)
+}
+
+#[test]
+fn rpm_made_databases_match_rpm() {
+    // Made by repodata-fixtures/scripts/make-rpmdb-fixtures.sh: 30 packages plus a gpg-pubkey;
+    // the listings carry install and build times, source rpm and modularity label too.
+    for (rel, format) in [
+        ("rpm-made-sqlite/rpmdb.sqlite", RpmDbFormat::Sqlite),
+        ("rpm-made-bdb-le/Packages", RpmDbFormat::BerkeleyDb),
+        ("rpm-made-bdb-be/Packages", RpmDbFormat::BerkeleyDb),
+    ] {
+        let db = fixture(rel);
+        assert_eq!(RpmDbFormat::detect(&db).unwrap(), format, "{rel}");
+        let listing = PathBuf::from(format!("{}.rpm-qa.tsv", db.display()));
+        assert_eq!(assert_matches_listing(&db, &listing), 30, "{rel}");
+    }
+    let head = std::fs::read(fixture("rpm-made-bdb-be/Packages")).unwrap();
+    assert_eq!(
+        patchscan::host::rpmdb::bdb::byte_order(&head),
+        Some(patchscan::host::rpmdb::bdb::ByteOrder::Big)
+    );
+    let packages = read_rpmdb(&fixture("rpm-made-sqlite")).unwrap();
+    let nodejs = packages.iter().find(|p| p.nevra.name == "nodejs").unwrap();
+    assert_eq!(
+        nodejs.modularity_label.as_deref(),
+        Some("nodejs:18:8080020230731160407:b0a6b62f")
+    );
+    assert_eq!(nodejs.nevra.evr.epoch, 1);
+    let kernels = packages.iter().filter(|p| p.nevra.name == "kernel").count();
+    assert_eq!(kernels, 2);
+}
+
+/// Whether `tool` can run; with `PATCHSCAN_REQUIRE_ORACLES=1` a missing tool fails the test.
+fn oracle_available(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var("PATCHSCAN_REQUIRE_ORACLES").as_deref() != Ok("1"),
+            "{tool} is required (PATCHSCAN_REQUIRE_ORACLES=1) but not installed"
+        );
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+/// Runs real rpm on a copy of each rpm-made database now, so the committed listings cannot
+/// drift from what rpm says.
+#[test]
+fn real_rpm_agrees_now() {
+    if !oracle_available("rpm") {
+        return;
+    }
+    for (rel, backend) in [
+        ("rpm-made-sqlite/rpmdb.sqlite", "sqlite"),
+        ("rpm-made-bdb-le/Packages", "bdb_ro"),
+        ("rpm-made-bdb-be/Packages", "bdb_ro"),
+    ] {
+        let (dir, db) = scratch_copy(rel);
+        let out = Command::new("rpm")
+            .arg("--dbpath")
+            .arg(dir.path())
+            .args(["--define", &format!("_db_backend {backend}")])
+            .args([
+                "-qa",
+                "--qf",
+                "%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{INSTALLTIME}\n",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "rpm failed on {rel}");
+        let mut want: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("gpg-pubkey\t"))
+            .map(str::to_string)
+            .collect();
+        let mut got: Vec<String> = read_rpmdb(&db)
+            .unwrap()
+            .iter()
+            .map(|p| {
+                ["name", "epoch", "version", "release", "arch", "installtime"]
+                    .map(|c| column(p, c).unwrap())
+                    .join("\t")
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{rel}");
+    }
+}
+
+/// Opens a scratch copy of an rpm-made sqlite database for changing it. rpm's index tables
+/// reference `Packages` by foreign key; the tests change `Packages` alone.
+fn open_for_change(db: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys=OFF;").unwrap();
+    conn
+}
+
+/// Asserts `result` is an error whose message names `path`.
+fn assert_error_names(result: Result<Vec<InstalledRpm>, RpmDbError>, path: &Path) -> String {
+    let err = match result {
+        Ok(packages) => panic!("{}: read {} packages", path.display(), packages.len()),
+        Err(err) => err.to_string(),
+    };
+    assert!(
+        err.contains(&path.display().to_string()),
+        "error does not name the file: {err}"
+    );
+    err
+}
+
+#[test]
+fn truncated_databases_are_errors() {
+    for rel in [
+        "rpm-made-sqlite/rpmdb.sqlite",
+        "rpm-made-bdb-le/Packages",
+        "rpm-made-bdb-be/Packages",
+        "go-rpmdb-sle15-bci/Packages.db",
+        "go-rpmdb-libuuid/Packages",
+    ] {
+        let (_dir, db) = scratch_copy(rel);
+        let len = std::fs::metadata(&db).unwrap().len();
+        for keep in [0, 10, 100, 600, len / 3, len / 2] {
+            let file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+            file.set_len(keep).unwrap();
+            drop(file);
+            assert_error_names(read_rpmdb(&db), &db);
+        }
+    }
+}
+
+#[test]
+fn broken_overflow_chain_names_the_page() {
+    let (_dir, db) = scratch_copy("rpm-made-bdb-le/Packages");
+    let mut bytes = std::fs::read(&db).unwrap();
+    // Point every overflow page's next-page link far past the end of the file.
+    for page in bytes
+        .chunks_mut(512)
+        .filter(|p| p[25] == 7 && p[16..20] != [0; 4])
+    {
+        page[16..20].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let err = assert_error_names(read_rpmdb(&db), &db);
+    assert!(
+        err.contains("overflow chain points past end of file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn flipped_bytes_in_a_header_blob_are_errors() {
+    // sqlite: break one blob's index count.
+    let (_dir, db) = scratch_copy("rpm-made-sqlite/rpmdb.sqlite");
+    let conn = open_for_change(&db);
+    conn.execute(
+        "UPDATE Packages SET blob = CAST(x'ffffffff' || substr(blob, 5) AS BLOB) WHERE hnum = 3",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let err = assert_error_names(read_rpmdb(&db), &db);
+    assert!(err.contains("package record 3"), "{err}");
+
+    // NDB: any flipped byte inside a blob fails its checksum.
+    let (_dir, db) = scratch_copy("go-rpmdb-sle15-bci/Packages.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[0x1000 + 16 + 200] ^= 0x55;
+    std::fs::write(&db, &bytes).unwrap();
+    let err = assert_error_names(read_rpmdb(&db), &db);
+    assert!(err.contains("Adler-32"), "{err}");
+}
+
+#[test]
+fn databases_without_packages_are_errors() {
+    // No rows at all.
+    let (_dir, db) = scratch_copy("rpm-made-sqlite/rpmdb.sqlite");
+    let conn = open_for_change(&db);
+    conn.execute("DELETE FROM Packages", []).unwrap();
+    drop(conn);
+    let err = read_rpmdb(&db).unwrap_err();
+    assert!(matches!(err, RpmDbError::Empty { .. }), "{err}");
+    assert_error_names(Err(err), &db);
+
+    // Only the gpg-pubkey pseudo-package.
+    let (_dir, db) = scratch_copy("rpm-made-sqlite/rpmdb.sqlite");
+    let conn = open_for_change(&db);
+    conn.execute(
+        "DELETE FROM Packages WHERE hnum NOT IN \
+         (SELECT hnum FROM Packages WHERE instr(blob, x'006770672d7075626b657900') > 0)",
+        [],
+    )
+    .unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM Packages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 1, "the gpg-pubkey row");
+    drop(conn);
+    assert!(matches!(read_rpmdb(&db), Err(RpmDbError::Empty { .. })));
+
+    // A sqlite file that is not an rpmdb.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("rpmdb.sqlite");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute("CREATE TABLE t(x)", [])
+        .unwrap();
+    let err = assert_error_names(read_rpmdb(&other), &other);
+    assert!(err.contains("Packages"), "{err}");
+}
+
+#[test]
+fn files_that_are_no_database_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..10_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        })
+        .collect();
+    for (name, bytes) in [
+        ("empty", &b""[..]),
+        ("noise", &noise[..]),
+        ("text", &b"this is not an rpm database at all\n"[..]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = read_rpmdb(&path).unwrap_err();
+        assert!(matches!(err, RpmDbError::NotRpmDb { .. }), "{name}: {err}");
+        assert_error_names(Err(err), &path);
+    }
+}
+
+/// An image copied while rpm had its sqlite database open: committed rows live only in the
+/// `-wal` file, in a directory the scanner may not write.
+#[test]
+fn sqlite_wal_is_read_without_writing_the_image() {
+    let (live_dir, live) = scratch_copy("rpm-made-sqlite/rpmdb.sqlite");
+    let conn = open_for_change(&live);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0;").unwrap();
+    conn.execute(
+        "DELETE FROM Packages WHERE hnum IN (SELECT hnum FROM Packages LIMIT 5)",
+        [],
+    )
+    .unwrap();
+    // Snapshot the files while the connection is open (the WAL is not checkpointed).
+    let image = tempfile::tempdir().unwrap();
+    for name in ["rpmdb.sqlite", "rpmdb.sqlite-wal"] {
+        std::fs::copy(live_dir.path().join(name), image.path().join(name)).unwrap();
+    }
+    drop(conn);
+    let wal = image.path().join("rpmdb.sqlite-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    let before: Vec<_> = std::fs::read_dir(image.path()).unwrap().collect();
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(image.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let packages = read_rpmdb(image.path());
+    std::fs::set_permissions(image.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // 30 packages + 1 key, 5 rows deleted in the WAL; the deleted rows may include the key.
+    let count = packages.unwrap().len();
+    assert!((25..=26).contains(&count), "{count}");
+    let after: Vec<_> = std::fs::read_dir(image.path()).unwrap().collect();
+    assert_eq!(before.len(), after.len(), "the image directory was written");
+}
+
+/// Thousands of random byte flips and truncations of real header blobs and database files:
+/// every outcome is a value or an error, never a panic.
+#[test]
+fn mutated_inputs_never_panic() {
+    use patchscan::host::rpmdb::{bdb, ndb, parse_header};
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let bdb_file = std::fs::read(fixture("rpm-made-bdb-be/Packages")).unwrap();
+    let blobs: Vec<Vec<u8>> = bdb::records(&bdb_file)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.blob.into_owned())
+        .collect();
+    let mut errors = 0;
+    for round in 0..3000 {
+        let mut blob = blobs[round % blobs.len()].clone();
+        // Aim most flips at the index, where a wrong number does the most harm.
+        for _ in 0..1 + next() % 4 {
+            let span = if next() % 4 == 0 {
+                blob.len()
+            } else {
+                (8 + 16 * 8).min(blob.len())
+            };
+            let at = (next() as usize) % span;
+            blob[at] ^= 1 << (next() % 8);
+        }
+        if next() % 5 == 0 {
+            blob.truncate((next() as usize) % blob.len());
+        }
+        errors += usize::from(parse_header(&blob).is_err());
+    }
+    assert!(errors > 500, "only {errors} of 3000 mutations were noticed");
+
+    let ndb_file = std::fs::read(fixture("go-rpmdb-sle15-bci/Packages.db")).unwrap();
+    for (file, structural) in [(&bdb_file, bdb_file.len()), (&ndb_file, 4096)] {
+        for _ in 0..500 {
+            let mut bytes = file.clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() as usize) % structural;
+                bytes[at] = next() as u8;
+            }
+            if next() % 4 == 0 {
+                bytes.truncate((next() as usize) % bytes.len());
+            }
+            for records in [bdb::records(&bytes), ndb::records(&bytes)]
+                .into_iter()
+                .flatten()
+            {
+                for record in records {
+                    let _ = parse_header(&record.blob);
+                }
+            }
+        }
+    }
+}
+
+/// The 3,000-package databases `make-rpmdb-fixtures.sh 3000 <dir>` makes (CI keeps them in a
+/// cache): set `PATCHSCAN_LARGE_RPMDB=<dir>` to check them against rpm's listings and time
+/// the reads.
+#[test]
+fn large_databases_match_rpm() {
+    let Some(dir) = std::env::var_os("PATCHSCAN_LARGE_RPMDB") else {
+        eprintln!("skipping: PATCHSCAN_LARGE_RPMDB is not set");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    for rel in [
+        "rpm-made-sqlite/rpmdb.sqlite",
+        "rpm-made-bdb-le/Packages",
+        "rpm-made-bdb-be/Packages",
+    ] {
+        let db = dir.join(rel);
+        let start = std::time::Instant::now();
+        let count = read_rpmdb(&db).unwrap().len();
+        eprintln!("{rel}: {count} packages in {:?}", start.elapsed());
+        let listing = PathBuf::from(format!("{}.rpm-qa.tsv", db.display()));
+        assert_eq!(assert_matches_listing(&db, &listing), count);
+        assert!(count >= 3000, "{rel}: {count}");
+    }
 }

@@ -218,7 +218,7 @@ pub fn find_rpmdb(root: &RootFs) -> Result<PathBuf, RpmDbError> {
         for name in DB_FILE_NAMES {
             match root.resolve(&format!("{dir}/{name}")) {
                 Ok(path) if path.is_file() => return Ok(path),
-                Ok(_) | Err(RootFsError::NotFound { .. }) => {}
+                Ok(_) | Err(RootFsError::NotFound { .. } | RootFsError::NotADirectory { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
         }

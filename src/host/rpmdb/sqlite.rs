@@ -17,23 +17,17 @@ use super::{Record, RpmDbError};
 
 /// Every stored header, in `hnum` order.
 pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| RpmDbError::Io { path, source }
-    };
     let wal = sibling(path, "-wal");
     let has_wal = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
-    // Keeps the private copy alive until the rows are read.
-    let mut _copy = None;
-    let (open_path, query) = if has_wal {
-        let dir = tempfile::tempdir().map_err(io_err(path))?;
-        let db = dir.path().join("rpmdb.sqlite");
-        std::fs::copy(path, &db).map_err(io_err(path))?;
-        std::fs::copy(&wal, sibling(&db, "-wal")).map_err(io_err(&wal))?;
-        _copy = Some(dir);
-        (db, "mode=ro")
+    // The private copy (directory and database) lives until the rows are read.
+    let copy = if has_wal {
+        Some(private_copy(path, &wal)?)
     } else {
-        (path.to_path_buf(), "mode=ro&immutable=1")
+        None
+    };
+    let (open_path, query) = match &copy {
+        Some((_dir, db)) => (db.clone(), "mode=ro"),
+        None => (path.to_path_buf(), "mode=ro&immutable=1"),
     };
     let sql_err = |source| RpmDbError::Sqlite {
         path: path.to_path_buf(),
@@ -65,6 +59,19 @@ pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
         });
     }
     Ok(records)
+}
+
+/// Copies the database and its WAL into a new temporary directory; returns it and the copy.
+fn private_copy(db: &Path, wal: &Path) -> Result<(tempfile::TempDir, PathBuf), RpmDbError> {
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RpmDbError::Io { path, source }
+    };
+    let dir = tempfile::tempdir().map_err(io_err(db))?;
+    let copy = dir.path().join("rpmdb.sqlite");
+    std::fs::copy(db, &copy).map_err(io_err(db))?;
+    std::fs::copy(wal, sibling(&copy, "-wal")).map_err(io_err(wal))?;
+    Ok((dir, copy))
 }
 
 /// `path` with `suffix` appended to its file name (`rpmdb.sqlite` → `rpmdb.sqlite-wal`).

@@ -1,7 +1,7 @@
 //! Running `patchscan scan` on the beds of repodata-fixtures/beds (made by real rpm,
 //! createrepo_c and modifyrepo_c), evaluated at the beds' fixed NOW.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{root, run};
 
@@ -9,19 +9,42 @@ pub fn bed(host: &str) -> PathBuf {
     root().join("repodata-fixtures/beds").join(host)
 }
 
-pub fn now() -> String {
-    std::fs::read_to_string(root().join("repodata-fixtures/beds/NOW"))
-        .unwrap()
+/// The fixed evaluation time of the beds in `bed`'s parent directory.
+pub fn now(bed: &Path) -> String {
+    let file = bed.parent().unwrap().join("NOW");
+    std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
         .trim()
         .to_string()
 }
 
-/// Runs `scan --format json` on a bed with a baseline given as JSON text.
+/// The large bed (3,000 installed, 5,000 available, 2,000 advisories) made by
+/// `repodata-fixtures/scripts/make-large-bed.sh DIR` and named by `PATCHSCAN_LARGE_BED=DIR`.
+/// `None` (skip) when unset, except under `PATCHSCAN_REQUIRE_ORACLES=1`, where it must exist.
+pub fn large_bed() -> Option<PathBuf> {
+    match std::env::var_os("PATCHSCAN_LARGE_BED") {
+        Some(dir) => Some(PathBuf::from(dir).join("large")),
+        None => {
+            assert!(
+                !super::oracles_required(),
+                "PATCHSCAN_REQUIRE_ORACLES=1 but PATCHSCAN_LARGE_BED is not set (make it with repodata-fixtures/scripts/make-large-bed.sh)"
+            );
+            eprintln!("skipping: PATCHSCAN_LARGE_BED is not set");
+            None
+        }
+    }
+}
+
+/// Runs `scan --format json` on a committed bed with a baseline given as JSON text.
 pub fn scan(host: &str, baseline_json: &str, extra: &[&str]) -> serde_json::Value {
+    scan_bed(&bed(host), baseline_json, extra)
+}
+
+/// Runs `scan --format json` on the bed at `bed` (holding root/ and repos/).
+pub fn scan_bed(bed: &Path, baseline_json: &str, extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let b = dir.path().join("baseline.json");
     std::fs::write(&b, baseline_json).unwrap();
-    let bed = bed(host);
     let mut args: Vec<String> = vec![
         "scan".into(),
         "--root".into(),
@@ -29,7 +52,7 @@ pub fn scan(host: &str, baseline_json: &str, extra: &[&str]) -> serde_json::Valu
         "--baseline".into(),
         b.display().to_string(),
         "--now".into(),
-        now(),
+        now(bed),
         "--format".into(),
         "json".into(),
     ];

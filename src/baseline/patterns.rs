@@ -269,6 +269,11 @@ impl PackageForms {
         PackageForms { forms }
     }
 
+    /// No forms: for evaluations whose baseline has no patch lists (nothing to match).
+    pub fn none() -> Self {
+        PackageForms { forms: Vec::new() }
+    }
+
     /// The forms, for diagnostics.
     pub fn as_slice(&self) -> &[String] {
         &self.forms

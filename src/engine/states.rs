@@ -162,7 +162,13 @@ fn judge<'i>(
     ctx: &Context<'_>,
     used: &mut HashSet<String>,
 ) -> Vec<Judged<'i>> {
-    let forms = PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch);
+    let b = ctx.baseline;
+    // Name forms are only matched against patch lists; most baselines have none.
+    let forms = if b.approved_patches.is_empty() && b.rejected_patches.is_empty() {
+        PackageForms::none()
+    } else {
+        PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch)
+    };
     let mut views: Vec<Option<usize>> = pkg.advisories.iter().copied().map(Some).collect();
     if views.is_empty() {
         views.push(None);
@@ -278,7 +284,11 @@ pub fn evaluate_host<I: InstalledView>(
             .iter()
             .flat_map(|p| judge(p, index, ctx, &mut used))
             .collect();
-        let inst_forms = PackageForms::rpm(name, &inst_nevra.evr, arch);
+        let inst_forms = if b.rejected_patches.is_empty() {
+            PackageForms::none()
+        } else {
+            PackageForms::rpm(name, &inst_nevra.evr, arch)
+        };
         let rejected_installed = b
             .rejected_patches
             .iter()

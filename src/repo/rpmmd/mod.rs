@@ -8,7 +8,7 @@ mod date;
 mod modules;
 mod primary;
 mod repomd;
-mod updateinfo;
+pub mod updateinfo;
 
 use std::path::{Path, PathBuf};
 

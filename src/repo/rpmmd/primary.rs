@@ -82,6 +82,14 @@ pub fn read_xml(path: &Path, emit: &mut dyn FnMut(Nevra, Option<i64>)) -> Result
                     capture = Some("arch");
                     text.clear();
                 }
+                // Provides, requires and file lists: most of the file, none of our business.
+                "format" | "description" | "summary" if in_package => {
+                    let end = e.to_end().into_owned();
+                    let mut skip = Vec::new();
+                    reader
+                        .read_to_end_into(end.name(), &mut skip)
+                        .map_err(|err| xml_error(path, pos, err))?;
+                }
                 _ => {}
             },
             Event::Empty(e) if in_package => match e.name().as_ref() {

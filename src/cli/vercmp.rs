@@ -56,8 +56,8 @@ pub fn run(args: VercmpArgs) -> Result<i32> {
         let Some((a, b)) = line.split_once('\t') else {
             bail!("standard input line {}: expected A<TAB>B", index + 1);
         };
-        let answer =
-            compare(args.scheme, a, b).with_context(|| format!("standard input line {}", index + 1))?;
+        let answer = compare(args.scheme, a, b)
+            .with_context(|| format!("standard input line {}", index + 1))?;
         writeln!(out, "{answer}")?;
     }
     out.flush()?;

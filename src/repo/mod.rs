@@ -1,1 +1,3 @@
 //! The update index: what updates a repository set offers, with their advisory attributes.
+
+pub mod compress;

@@ -40,7 +40,10 @@ impl RpmEvr {
             reason,
         };
         let (epoch, rest) = match input.split_once(':') {
-            Some((e, rest)) => (parse_epoch(e).ok_or_else(|| err("epoch is not a number"))?, rest),
+            Some((e, rest)) => (
+                parse_epoch(e).ok_or_else(|| err("epoch is not a number"))?,
+                rest,
+            ),
             None => (0, input),
         };
         let (version, release) = match rest.rsplit_once('-') {
@@ -229,7 +232,11 @@ mod tests {
             ("a", "1", Less),
             ("1_0", "1.0", Equal),
             ("1..0", "1.0", Equal),
-            ("123456789012345678901234", "123456789012345678901233", Greater),
+            (
+                "123456789012345678901234",
+                "123456789012345678901233",
+                Greater,
+            ),
             ("0001", "1", Equal),
             ("1:1.0", "2.0", Greater),
             ("0:1.0", "1.0", Equal),

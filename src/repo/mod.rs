@@ -1,3 +1,4 @@
 //! The update index: what updates a repository set offers, with their advisory attributes.
 
 pub mod compress;
+pub mod rpmmd;

@@ -464,3 +464,116 @@ fn unknown_compression_is_an_error() {
     assert!(matches!(err, RpmMdError::Compress(_)), "{err:?}");
     assert_names(&err, "primary.xml.gz");
 }
+
+// ---- repositories made by createrepo_c/modifyrepo_c (repodata-fixtures/scripts/make-rpmmd-fixtures.sh)
+
+fn generated(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("repodata-fixtures/rpmmd")
+        .join(path)
+}
+
+#[test]
+fn createrepo_c_repository_reads_packages_advisories_and_modules() {
+    let repo = read_repository(&generated("tiny")).unwrap();
+    assert_eq!(repo.revision.as_deref(), Some("42"));
+    let mut names: Vec<String> = repo.packages.iter().map(|p| p.nevra.to_string()).collect();
+    names.sort();
+    // The three .src.rpm files are left out.
+    assert_eq!(
+        names,
+        [
+            "epochal-2:1.0-1.noarch",
+            "hello-2.1-3.amzn2.noarch",
+            "tool-0.9-7.el8.x86_64"
+        ]
+    );
+    assert!(repo.packages.iter().all(|p| p.build_time.is_some()));
+
+    let [security, bugfix] = &repo.advisories[..] else {
+        panic!("{:?}", repo.advisories)
+    };
+    assert_eq!(security.id, "TEST-2024:0001");
+    assert_eq!(security.title, "Important: hello & tool security update");
+    assert_eq!(security.kind.as_deref(), Some("security"));
+    assert_eq!(security.severity.as_deref(), Some("Important"));
+    assert_eq!(security.issued, parse_metadata_date("2024-01-02 03:04:05"));
+    assert_eq!(
+        security.updated,
+        parse_metadata_date("2024-01-05T06:07:08Z")
+    );
+    assert_eq!(security.cves, ["CVE-2024-0001"]);
+    assert_eq!(security.bugzillas, ["1234"]);
+    assert_eq!(security.packages[0].module, None);
+    let module = security.packages[1].module.as_deref().unwrap();
+    assert_eq!(module.name, "toolbox");
+    assert_eq!(module.version, Some(8_090_020_240_101_000_000));
+    assert_eq!(bugfix.severity, None);
+    assert_eq!(bugfix.updated, None);
+    assert_eq!(bugfix.packages[0].nevra.evr.epoch, 2);
+
+    assert_eq!(repo.modules.len(), 2);
+    assert_eq!(&repo.modules[0].id, module);
+    let rpms: Vec<String> = repo.modules[0].rpms.iter().map(|n| n.to_string()).collect();
+    assert_eq!(rpms, ["tool-0.9-7.el8.x86_64", "tool-0.9-7.el8.src"]);
+    assert_eq!(repo.modules[1].id.stream, "2", "a bare YAML number");
+    assert_eq!(repo.module_defaults.len(), 1);
+    assert_eq!(repo.module_defaults[0].module, "toolbox");
+    assert_eq!(repo.module_defaults[0].stream.as_deref(), Some("1.0"));
+}
+
+#[test]
+fn primary_xml_and_primary_db_read_the_same() {
+    let dir = generated("tiny");
+    let repomd = RepoMd::read(&dir.join("repodata/repomd.xml")).unwrap();
+    let repomd_path = dir.join("repodata/repomd.xml");
+    let xml = primary::read_primary_xml(
+        &repomd
+            .primary()
+            .unwrap()
+            .local_path(&dir, &repomd_path)
+            .unwrap(),
+    )
+    .unwrap();
+    let db = primary::read_primary_db(
+        &repomd
+            .primary_db()
+            .unwrap()
+            .local_path(&dir, &repomd_path)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(xml.len(), 3);
+    assert_eq!(xml, db);
+
+    // A repository listing only primary_db, like every Amazon Linux 2 mirror.
+    let copy = tempfile::tempdir().unwrap();
+    copy_repo(&dir, copy.path());
+    let path = copy.path().join("repodata/repomd.xml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("type=\"primary\"", "type=\"unused\"")).unwrap();
+    let repo = read_repository(copy.path()).unwrap();
+    assert_eq!(repo.packages, db);
+}
+
+#[test]
+fn zstd_metadata_reads_like_gzip() {
+    let gz = read_repository(&generated("tiny")).unwrap();
+    let zst = read_repository(&generated("tiny-zstd")).unwrap();
+    assert_eq!(gz.packages, zst.packages);
+    assert_eq!(gz.advisories, zst.advisories);
+}
+
+#[test]
+fn every_compression_is_read_by_content_whatever_the_name() {
+    let expected = read_repository(&generated("tiny")).unwrap().advisories;
+    let dir = generated("compression");
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let ours = updateinfo::read_updateinfo(&path).unwrap();
+        assert_eq!(ours, expected, "{}", path.display());
+        seen += 1;
+    }
+    assert_eq!(seen, 8);
+}

@@ -2,7 +2,7 @@
 //! update index, evaluate the baseline and build the report.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::baseline::{self, OperatingSystem, OsFamily};
 use crate::engine::approval::Context;
@@ -306,7 +306,7 @@ fn host_name(root: &RootFs) -> String {
 pub fn load_index(dirs: &[PathBuf]) -> Result<UpdateIndex, ScanError> {
     let mut index = UpdateIndex::default();
     for dir in dirs {
-        crate::repo::rpmmd::add_to_index(Path::new(dir), &mut index)?;
+        index.add_rpm_repository(crate::repo::rpmmd::read_repository(dir)?);
     }
     Ok(index)
 }

@@ -130,3 +130,47 @@ impl UpdateIndex {
         self.packages.values().map(Vec::len).sum()
     }
 }
+
+impl UpdateIndex {
+    /// Adds one rpm-md repository as read by [`crate::repo::rpmmd::read_repository`].
+    pub fn add_rpm_repository(&mut self, meta: crate::repo::rpmmd::RepoMetadata) {
+        let repo = self.add_repo(RepoInfo {
+            path: meta.dir.display().to_string(),
+            revision: meta.revision,
+            timestamp: meta.timestamp,
+        });
+        for p in meta.packages {
+            self.add_package(p.nevra, p.build_time, repo);
+        }
+        for m in meta.modules {
+            self.add_module_stream(
+                ModuleStream {
+                    name: m.id.name.clone(),
+                    stream: m.id.stream.clone(),
+                },
+                &m.rpms,
+            );
+        }
+        for d in meta.module_defaults {
+            if let Some(stream) = d.stream {
+                self.module_defaults.insert(d.module, stream);
+            }
+        }
+        for a in meta.advisories {
+            let packages: Vec<Nevra> = a.packages.into_iter().map(|p| p.nevra).collect();
+            self.add_advisory(
+                Advisory {
+                    id: a.id,
+                    kind: a.kind.map(|k| k.to_string()).unwrap_or_default(),
+                    severity: a.severity.map(|s| s.to_string()),
+                    title: a.title,
+                    issued: a.issued,
+                    updated: a.updated,
+                    cves: a.cves,
+                    bugzillas: a.bugzillas,
+                },
+                &packages,
+            );
+        }
+    }
+}

@@ -1,136 +1,242 @@
-//! rpm-md repositories (`repodata/`): repomd.xml, primary (XML or `primary_db`), updateinfo and
-//! modules, read into the shared [`UpdateIndex`].
+//! rpm-md repositories (`repodata/repomd.xml` and the files it names) read into plain values.
 //!
-//! The large files (primary, updateinfo) are streamed with quick-xml: memory grows with the
-//! index built, not with the file.
+//! Readers stream: primary and updateinfo files of hundreds of megabytes are read event by
+//! event, and memory grows only with the values kept (the fields Patch Manager uses), never
+//! with the file. Strings that repeat across thousands of entries (update types, severities,
+//! module identities) are shared through `Arc`.
 
 mod date;
-mod modules;
-mod primary;
-mod repomd;
+pub mod modules;
+pub mod primary;
+pub mod repomd;
 pub mod updateinfo;
+mod xml;
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::repo::compress::CompressError;
+use crate::version::rpm::Nevra;
 
 pub use date::parse_metadata_date;
-pub use repomd::{DataFile, RepoMd};
+pub use repomd::{Checksum, RepoMd, RepoMdData};
 
-use super::compress::CompressError;
-use super::index::{ModuleStream, RepoInfo, UpdateIndex};
+/// What one rpm-md repository offers: packages, advisories and module streams.
+#[derive(Debug, Clone)]
+pub struct RepoMetadata {
+    /// The repository root (the directory holding `repodata/`).
+    pub dir: PathBuf,
+    /// `<revision>` from repomd.xml, when given.
+    pub revision: Option<String>,
+    /// The newest `<timestamp>` among repomd.xml's data entries (UNIX seconds).
+    pub timestamp: Option<i64>,
+    /// Binary packages from primary (source packages are left out).
+    pub packages: Vec<AvailablePackage>,
+    /// Update notices from updateinfo; empty when the repository has none.
+    pub advisories: Vec<Advisory>,
+    /// Module streams from modules.yaml; empty when the repository has none.
+    pub modules: Vec<ModuleStream>,
+    /// Default streams from modules.yaml.
+    pub module_defaults: Vec<ModuleDefault>,
+}
 
-/// Why a repository could not be read. Every variant names the file.
+/// A binary package a repository offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailablePackage {
+    /// Its identity.
+    pub nevra: Nevra,
+    /// `<time build=…>` (UNIX seconds): the release date of last resort.
+    pub build_time: Option<i64>,
+}
+
+/// One update notice (`<update>` in updateinfo.xml) with the attributes baselines filter on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advisory {
+    /// `<id>`: `ALAS2-2018-939`, `RHSA-2021:2575`, …
+    pub id: String,
+    /// The `type` attribute as written (`security`, `bugfix`, `enhancement`, `recommended`,
+    /// `newpackage`, `optional`, …): the baseline's CLASSIFICATION. `None` when absent.
+    pub kind: Option<Arc<str>>,
+    /// `<severity>` as written (`critical`, `Important`, `Moderate`, `None`…); `None` when absent
+    /// or empty.
+    pub severity: Option<Arc<str>>,
+    /// `<title>`.
+    pub title: String,
+    /// `<issued date=…>` in UNIX seconds UTC; `None` when absent or unparseable.
+    pub issued: Option<i64>,
+    /// `<updated date=…>` in UNIX seconds UTC; `None` when absent or unparseable.
+    pub updated: Option<i64>,
+    /// Ids of `<reference type="cve">`.
+    pub cves: Vec<String>,
+    /// Ids of `<reference type="bugzilla">`.
+    pub bugzillas: Vec<String>,
+    /// The packages of every `<collection>` in `<pkglist>`, in file order.
+    pub packages: Vec<AdvisoryPackage>,
+}
+
+/// A package an advisory covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryPackage {
+    /// Its identity.
+    pub nevra: Nevra,
+    /// The module stream of its collection, when the collection names one; shared by every
+    /// package of that collection.
+    pub module: Option<Arc<ModuleRef>>,
+}
+
+/// A module stream's identity, as updateinfo `<module …/>` and modules.yaml write it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ModuleRef {
+    /// Module name (`nodejs`).
+    pub name: String,
+    /// Stream (`18`, `rhel8`).
+    pub stream: String,
+    /// Build version (`8080020230503125346`), when given.
+    pub version: Option<u64>,
+    /// Context hash, when given.
+    pub context: Option<String>,
+    /// Architecture, when given.
+    pub arch: Option<String>,
+}
+
+/// A `modulemd` document of modules.yaml: one built module stream and its packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleStream {
+    /// Name, stream, version, context, arch.
+    pub id: ModuleRef,
+    /// `artifacts.rpms`: the packages that belong to this stream.
+    pub rpms: Vec<Nevra>,
+}
+
+/// A `modulemd-defaults` document: the stream enabled when none was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDefault {
+    /// Module name.
+    pub module: String,
+    /// Default stream; `None` when the document sets none.
+    pub stream: Option<String>,
+}
+
+/// Why an rpm-md repository or one of its files could not be read. Every variant names the
+/// file.
 #[derive(Debug, thiserror::Error)]
 pub enum RpmMdError {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// Opening or detecting the compression of a file failed.
     #[error(transparent)]
     Compress(#[from] CompressError),
-    #[error("{path}: malformed XML at byte {position}: {message}")]
-    Xml {
+    /// Reading failed part way: truncated or corrupt compressed data, or an I/O error.
+    #[error("{path}: read failed: {source}")]
+    Read {
+        /// The file.
         path: PathBuf,
-        position: u64,
-        message: String,
+        /// What failed (the message names the compression format).
+        #[source]
+        source: io::Error,
     },
-    #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
-    #[error("{path}: repomd.xml names {kind} at {location}, which does not exist")]
-    MissingData {
+    /// The file is neither XML nor in a compression format we know.
+    #[error("{path}: not XML and not a known compression format (starts with {head})")]
+    UnknownFormat {
+        /// The file.
         path: PathBuf,
-        kind: String,
-        location: PathBuf,
+        /// Its first bytes in hex.
+        head: String,
     },
-    #[error("{path}: repomd.xml lists neither primary nor primary_db")]
-    NoPrimary { path: PathBuf },
-    #[error("{path}: primary_db: {message}")]
-    Sqlite { path: PathBuf, message: String },
-    #[error("{path}: modules: {message}")]
-    Modules { path: PathBuf, message: String },
+    /// Malformed XML, or well-formed XML that is not what the file should hold.
+    #[error(
+        "{path}: line {line}, column {column} (byte {offset} of the decompressed data): {reason}"
+    )]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset into the decompressed data.
+        offset: u64,
+        /// 1-based line of `offset` (0 when it could not be computed).
+        line: u64,
+        /// 1-based column (in bytes) of `offset`.
+        column: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// repomd.xml names a file that is not there.
+    #[error("{repomd}: the `{data_type}` location `{href}` does not exist ({path})")]
+    MissingLocation {
+        /// The repomd.xml naming it.
+        repomd: PathBuf,
+        /// The data type (`primary`, `updateinfo`, …).
+        data_type: String,
+        /// The location as written.
+        href: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// repomd.xml lists neither `primary` nor `primary_db`, so there are no packages to read.
+    #[error("{path}: lists neither `primary` nor `primary_db` metadata")]
+    NoPrimary {
+        /// The repomd.xml.
+        path: PathBuf,
+    },
+    /// The primary_db SQLite database could not be read.
+    #[error("{path}: primary_db: {source}")]
+    Sqlite {
+        /// The file (the compressed one, as repomd names it).
+        path: PathBuf,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// modules.yaml is not valid YAML, or a document lacks what it must have.
+    #[error("{path}: document {document}: {reason}")]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// 1-based index of the YAML document.
+        document: usize,
+        /// What is wrong (with a line and column where the YAML parser gave one).
+        reason: String,
+    },
 }
 
-/// Finds `repomd.xml` for a repository directory: `DIR/repodata/repomd.xml`, or
-/// `DIR/repomd.xml` (yum's cache keeps it without the `repodata/` level).
-fn repomd_path(dir: &Path) -> Result<PathBuf, RpmMdError> {
-    for p in [dir.join("repodata/repomd.xml"), dir.join("repomd.xml")] {
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    Err(RpmMdError::Io {
-        path: dir.join("repodata/repomd.xml"),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no repomd.xml"),
+/// The whole decompressed content of a small metadata file (repomd.xml, modules.yaml).
+fn read_whole(path: &Path) -> Result<Vec<u8>, RpmMdError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut crate::repo::compress::open(path)?, &mut bytes).map_err(
+        |source| RpmMdError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
+    Ok(bytes)
+}
+
+/// Reads the repository at `dir` (which holds `repodata/repomd.xml`): packages from `primary`
+/// (or `primary_db` when only that is listed), and `updateinfo` and `modules` when listed.
+pub fn read_repository(dir: &Path) -> Result<RepoMetadata, RpmMdError> {
+    let repomd_path = dir.join("repodata").join("repomd.xml");
+    let repomd = RepoMd::read(&repomd_path)?;
+    let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path);
+    let packages = if let Some(data) = repomd.primary() {
+        primary::read_primary_xml(&locate(data)?)?
+    } else if let Some(data) = repomd.primary_db() {
+        primary::read_primary_db(&locate(data)?)?
+    } else {
+        return Err(RpmMdError::NoPrimary { path: repomd_path });
+    };
+    let advisories = match repomd.updateinfo() {
+        Some(data) => updateinfo::read_updateinfo(&locate(data)?)?,
+        None => Vec::new(),
+    };
+    let (modules, module_defaults) = match repomd.modules() {
+        Some(data) => modules::read_modules(&locate(data)?)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(RepoMetadata {
+        dir: dir.to_path_buf(),
+        revision: repomd.revision.clone(),
+        timestamp: repomd.data.iter().filter_map(|d| d.timestamp).max(),
+        packages,
+        advisories,
+        modules,
+        module_defaults,
     })
-}
-
-/// Resolves a repomd `location href` against the repository directory (hrefs are relative to
-/// the directory holding `repodata/`; yum's cache flattens them next to repomd.xml).
-fn data_path(dir: &Path, repomd: &Path, file: &DataFile) -> Result<PathBuf, RpmMdError> {
-    let base_name = Path::new(&file.href)
-        .file_name()
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let candidates = [
-        dir.join(&file.href),
-        repomd
-            .parent()
-            .map(|p| p.join(&base_name))
-            .unwrap_or_default(),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.is_file())
-        .ok_or_else(|| RpmMdError::MissingData {
-            path: repomd.to_path_buf(),
-            kind: file.kind.clone(),
-            location: dir.join(&file.href),
-        })
-}
-
-/// Reads one repository directory into `index`.
-pub fn add_to_index(dir: &Path, index: &mut UpdateIndex) -> Result<(), RpmMdError> {
-    let repomd_file = repomd_path(dir)?;
-    let md = RepoMd::read(&repomd_file)?;
-    let repo = index.add_repo(RepoInfo {
-        path: dir.display().to_string(),
-        revision: md.revision.clone(),
-        timestamp: md.newest_timestamp(),
-    });
-    match (md.data("primary"), md.data("primary_db")) {
-        (Some(f), _) => {
-            let path = data_path(dir, &repomd_file, f)?;
-            primary::read_xml(&path, &mut |nevra, build| {
-                index.add_package(nevra, build, repo)
-            })?;
-        }
-        (None, Some(f)) => {
-            let path = data_path(dir, &repomd_file, f)?;
-            primary::read_db(&path, &mut |nevra, build| {
-                index.add_package(nevra, build, repo)
-            })?;
-        }
-        (None, None) => {
-            return Err(RpmMdError::NoPrimary { path: repomd_file });
-        }
-    }
-    if let Some(f) = md.data("modules") {
-        let path = data_path(dir, &repomd_file, f)?;
-        let parsed = modules::read(&path)?;
-        for m in parsed.streams {
-            index.add_module_stream(
-                ModuleStream {
-                    name: m.name,
-                    stream: m.stream,
-                },
-                &m.artifacts,
-            );
-        }
-        index.module_defaults.extend(parsed.defaults);
-    }
-    if let Some(f) = md.data("updateinfo") {
-        let path = data_path(dir, &repomd_file, f)?;
-        updateinfo::read(&path, &mut |adv, pkgs| index.add_advisory(adv, &pkgs))?;
-    }
-    Ok(())
 }

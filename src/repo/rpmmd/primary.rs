@@ -1,193 +1,222 @@
-//! `primary` (streamed XML) and `primary_db` (SQLite): every available package's NEVRA and
-//! build time. Source packages are skipped.
+//! primary metadata: the packages a repository offers, as `primary.xml` or as the
+//! `primary_db` SQLite database.
 
-use std::io::BufReader;
+use std::io;
 use std::path::Path;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
-use super::RpmMdError;
-use crate::repo::compress;
-use crate::version::{Nevra, RpmEvr};
+use super::xml::{local, push_text, XmlFile};
+use super::{AvailablePackage, RpmMdError};
+use crate::repo::compress::{self, Compression};
+use crate::version::rpm::{Nevra, RpmEvr};
 
-pub(super) fn xml_error(path: &Path, position: u64, e: impl std::fmt::Display) -> RpmMdError {
-    RpmMdError::Xml {
-        path: path.to_path_buf(),
-        position,
-        message: e.to_string(),
-    }
+/// Source package architectures: never installable, so never candidates.
+pub fn is_source_arch(arch: &str) -> bool {
+    arch == "src" || arch == "nosrc"
 }
 
-/// Appends an entity reference (`&amp;`, `&#38;`) to captured text.
-pub(super) fn push_ref(out: &mut String, r: &quick_xml::events::BytesRef<'_>) {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        out.push(c);
-    } else if let Some(s) = quick_xml::escape::resolve_predefined_entity(r) {
-        out.push_str(s);
-    }
+/// The fields of the `<package>` being read.
+#[derive(Default)]
+struct PackageFields {
+    name: String,
+    arch: String,
+    evr: Option<RpmEvr>,
+    build_time: Option<i64>,
 }
 
-pub(super) fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.as_ref() == name)
-        .and_then(|a| {
-            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
+/// Which child's text is being collected.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collecting {
+    Nothing,
+    Name,
+    Arch,
 }
 
-fn parse_epoch(path: &Path, s: Option<&str>) -> Result<u64, RpmMdError> {
-    match s.map(str::trim) {
-        None | Some("") => Ok(0),
-        Some(e) => e.parse().map_err(|_| RpmMdError::Invalid {
-            path: path.to_path_buf(),
-            message: format!("epoch {e:?} is not a number"),
-        }),
-    }
-}
-
-/// Streams primary.xml, calling `emit` for each binary package.
-pub fn read_xml(path: &Path, emit: &mut dyn FnMut(Nevra, Option<i64>)) -> Result<(), RpmMdError> {
-    let input = compress::open(path)?;
-    let mut reader = quick_xml::Reader::from_reader(BufReader::with_capacity(1 << 16, input));
-    let mut buf = Vec::with_capacity(4096);
-    let mut in_package = false;
-    let mut capture: Option<&'static str> = None;
-    let (mut name, mut arch, mut text) = (String::new(), String::new(), String::new());
-    let mut evr: Option<RpmEvr> = None;
-    let mut build: Option<i64> = None;
-    let mut saw_root = false;
+/// Reads a primary.xml file (compressed or not) as a stream: binary packages with their
+/// build time, in file order.
+pub fn read_primary_xml(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
+    let mut file = XmlFile::open(path, "metadata")?;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut skip = Vec::new();
+    let mut packages = Vec::new();
+    let mut current: Option<PackageFields> = None;
+    let mut collecting = Collecting::Nothing;
     loop {
-        let pos = reader.buffer_position();
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| xml_error(path, pos, e))?;
-        match ev {
-            Event::Start(e) => match e.name().as_ref() {
-                "metadata" => saw_root = true,
-                "package" => {
-                    in_package = true;
-                    name.clear();
-                    arch.clear();
-                    evr = None;
-                    build = None;
-                }
-                "name" if in_package => {
-                    capture = Some("name");
-                    text.clear();
-                }
-                "arch" if in_package => {
-                    capture = Some("arch");
-                    text.clear();
-                }
-                // Provides, requires and file lists: most of the file, none of our business.
-                "format" | "description" | "summary" if in_package => {
-                    let end = e.to_end().into_owned();
-                    let mut skip = Vec::new();
-                    reader
-                        .read_to_end_into(end.name(), &mut skip)
-                        .map_err(|err| xml_error(path, pos, err))?;
-                }
-                _ => {}
-            },
-            Event::Empty(e) if in_package => match e.name().as_ref() {
-                "version" => {
-                    let epoch = parse_epoch(path, attr(&e, "epoch").as_deref())?;
-                    evr = Some(RpmEvr::new(
-                        epoch,
-                        attr(&e, "ver").unwrap_or_default(),
-                        attr(&e, "rel").unwrap_or_default(),
-                    ));
-                }
-                "time" => build = attr(&e, "build").and_then(|b| b.trim().parse().ok()),
-                _ => {}
-            },
-            Event::Text(t) if capture.is_some() => text.push_str(&t),
-            Event::GeneralRef(r) if capture.is_some() => push_ref(&mut text, &r),
-            Event::End(e) => match e.name().as_ref() {
-                "name" if capture == Some("name") => {
-                    name = text.trim().to_string();
-                    capture = None;
-                }
-                "arch" if capture == Some("arch") => {
-                    arch = text.trim().to_string();
-                    capture = None;
-                }
-                "package" => {
-                    in_package = false;
-                    let Some(v) = evr.take() else {
-                        return Err(RpmMdError::Invalid {
-                            path: path.to_path_buf(),
-                            message: format!("package {name:?} has no <version>"),
-                        });
-                    };
-                    if name.is_empty() || arch.is_empty() {
-                        return Err(RpmMdError::Invalid {
-                            path: path.to_path_buf(),
-                            message: "a <package> lacks <name> or <arch>".into(),
-                        });
-                    }
-                    if arch != "src" && arch != "nosrc" {
-                        emit(Nevra::new(name.clone(), v, arch.clone()), build);
+        let (event, depth) = file.next(&mut buf)?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                let is_start = matches!(event, Event::Start(_));
+                let qname = e.name();
+                let name = local(qname.as_ref());
+                if depth == 1 && name == "package" {
+                    current = Some(PackageFields::default());
+                } else if let (2, Some(fields)) = (depth, current.as_mut()) {
+                    match name {
+                        "name" if is_start => collecting = Collecting::Name,
+                        "arch" if is_start => collecting = Collecting::Arch,
+                        "version" => fields.evr = Some(version_attributes(&file, e)?),
+                        "time" => fields.build_time = build_time(&file, e)?,
+                        "format" if is_start => {
+                            // requires/provides/files: the bulk of the file, none of it needed.
+                            file.skip_subtree(qname.as_ref(), &mut skip)?;
+                        }
+                        _ => {}
                     }
                 }
-                _ => {}
-            },
+            }
+            Event::End(e) => {
+                if depth == 1 && local(e.name().as_ref()) == "package" {
+                    if let Some(fields) = current.take() {
+                        if let Some(package) = finish_package(&file, fields)? {
+                            packages.push(package);
+                        }
+                    }
+                }
+                collecting = Collecting::Nothing;
+            }
             Event::Eof => break,
+            other => {
+                let target = match (collecting, current.as_mut()) {
+                    (Collecting::Name, Some(f)) => &mut f.name,
+                    (Collecting::Arch, Some(f)) => &mut f.arch,
+                    _ => continue,
+                };
+                push_text(&file, other, target)?;
+            }
+        }
+    }
+    Ok(packages)
+}
+
+/// `<version epoch ver rel/>`.
+fn version_attributes(file: &XmlFile, element: &BytesStart) -> Result<RpmEvr, RpmMdError> {
+    let (mut epoch, mut version, mut release) = (0, None, String::new());
+    for attr in file.attributes(element) {
+        let attr = attr?;
+        match attr.key.as_ref() {
+            "epoch" => {
+                epoch = parse_epoch(&file.value(&attr)?)
+                    .ok_or_else(|| file.malformed("epoch is not a number"))?
+            }
+            "ver" => version = Some(file.value(&attr)?.into_owned()),
+            "rel" => release = file.value(&attr)?.into_owned(),
             _ => {}
         }
-        buf.clear();
     }
-    if !saw_root {
-        return Err(RpmMdError::Invalid {
-            path: path.to_path_buf(),
-            message: "no <metadata> element: not a primary.xml".into(),
-        });
-    }
-    Ok(())
+    let version = version.ok_or_else(|| file.malformed("<version> without ver"))?;
+    Ok(RpmEvr::new(epoch, version, release))
 }
 
-/// Reads `primary_db` (SQLite, usually bz2-compressed): decompressed to a temporary file.
-pub fn read_db(path: &Path, emit: &mut dyn FnMut(Nevra, Option<i64>)) -> Result<(), RpmMdError> {
-    let sql_err = |e: rusqlite::Error| RpmMdError::Sqlite {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let io_err = |source| RpmMdError::Io {
+/// An epoch as metadata writes it: digits, or empty/absent for 0.
+pub(crate) fn parse_epoch(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() {
+        Some(0)
+    } else {
+        text.parse().ok()
+    }
+}
+
+/// `<time build=…>`; a missing or non-numeric build time is `None`.
+fn build_time(file: &XmlFile, element: &BytesStart) -> Result<Option<i64>, RpmMdError> {
+    for attr in file.attributes(element) {
+        let attr = attr?;
+        if attr.key.as_ref() == "build" {
+            return Ok(file.value(&attr)?.trim().parse().ok());
+        }
+    }
+    Ok(None)
+}
+
+/// A complete `<package>`, or `None` for a source package.
+fn finish_package(
+    file: &XmlFile,
+    fields: PackageFields,
+) -> Result<Option<AvailablePackage>, RpmMdError> {
+    let name = fields.name.trim();
+    let arch = fields.arch.trim();
+    if name.is_empty() || arch.is_empty() {
+        return Err(file.malformed("<package> without <name> or <arch>"));
+    }
+    let evr = fields
+        .evr
+        .ok_or_else(|| file.malformed(format!("package {name} has no <version>")))?;
+    if is_source_arch(arch) {
+        return Ok(None);
+    }
+    Ok(Some(AvailablePackage {
+        nevra: Nevra::new(name, evr, arch),
+        build_time: fields.build_time,
+    }))
+}
+
+/// Reads a `primary_db` database (`primary.sqlite`, usually bz2- or xz-compressed): binary
+/// packages from table `packages`, in `pkgKey` order.
+///
+/// SQLite reads only files, so compressed databases are decompressed to a temporary file
+/// that is removed afterwards.
+pub fn read_primary_db(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
+    let read_err = |source| RpmMdError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let mut input = compress::open(path)?;
-    let mut tmp = tempfile::NamedTempFile::new().map_err(io_err)?;
-    std::io::copy(&mut input, tmp.as_file_mut()).map_err(io_err)?;
-    let conn = rusqlite::Connection::open_with_flags(
-        tmp.path(),
+    let (format, mut reader) = compress::open_detected(path)?;
+    let temporary;
+    let db_path = if format == Compression::Plain {
+        path.to_path_buf()
+    } else {
+        temporary = tempfile::NamedTempFile::new().map_err(read_err)?;
+        let mut out = io::BufWriter::new(temporary.as_file());
+        io::copy(&mut reader, &mut out).map_err(read_err)?;
+        drop(out);
+        temporary.path().to_path_buf()
+    };
+    drop(reader);
+    let sqlite_err = |source| RpmMdError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let db = rusqlite::Connection::open_with_flags(
+        &db_path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(sql_err)?;
-    let mut stmt = conn
-        .prepare("SELECT name, arch, epoch, version, release, time_build FROM packages")
-        .map_err(sql_err)?;
-    let mut rows = stmt.query([]).map_err(sql_err)?;
-    while let Some(row) = rows.next().map_err(sql_err)? {
-        let get = |i: usize| -> Result<String, RpmMdError> {
-            Ok(row
-                .get::<_, Option<String>>(i)
-                .map_err(sql_err)?
-                .unwrap_or_default())
+    .map_err(sqlite_err)?;
+    let mut statement = db
+        .prepare(
+            "SELECT name, arch, epoch, version, release, time_build FROM packages \
+             ORDER BY pkgKey",
+        )
+        .map_err(sqlite_err)?;
+    let mut rows = statement.query([]).map_err(sqlite_err)?;
+    let mut packages = Vec::new();
+    while let Some(row) = rows.next().map_err(sqlite_err)? {
+        let text = |i| row.get::<_, Option<String>>(i);
+        let (name, arch) = (text(0).map_err(sqlite_err)?, text(1).map_err(sqlite_err)?);
+        let (epoch, version) = (text(2).map_err(sqlite_err)?, text(3).map_err(sqlite_err)?);
+        let release = text(4).map_err(sqlite_err)?.unwrap_or_default();
+        let build_time: Option<i64> = row.get(5).map_err(sqlite_err)?;
+        let (Some(name), Some(arch), Some(version)) = (name, arch, version) else {
+            return Err(sqlite_err(rusqlite::Error::InvalidColumnType(
+                0,
+                "packages row without name, arch or version".into(),
+                rusqlite::types::Type::Null,
+            )));
         };
-        let (name, arch) = (get(0)?, get(1)?);
-        if arch == "src" || arch == "nosrc" {
+        if is_source_arch(&arch) {
             continue;
         }
-        let epoch = parse_epoch(path, Some(&get(2)?))?;
-        let build: Option<i64> = row.get(5).ok();
-        emit(
-            Nevra::new(name, RpmEvr::new(epoch, get(3)?, get(4)?), arch),
-            build,
-        );
+        let epoch = parse_epoch(epoch.as_deref().unwrap_or("")).ok_or_else(|| {
+            sqlite_err(rusqlite::Error::InvalidColumnType(
+                2,
+                format!("epoch of {name} is not a number"),
+                rusqlite::types::Type::Text,
+            ))
+        })?;
+        packages.push(AvailablePackage {
+            nevra: Nevra::new(name, RpmEvr::new(epoch, version, release), arch),
+            build_time,
+        });
     }
-    Ok(())
+    Ok(packages)
 }

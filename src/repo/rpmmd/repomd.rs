@@ -1,82 +1,190 @@
-//! `repomd.xml`: which data files a repository has, with their locations and timestamps.
+//! `repodata/repomd.xml`: the index of a repository's metadata files.
+//!
+//! Small (a few KB), so it is read whole with roxmltree.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use super::RpmMdError;
 
-/// One `<data type="…">` entry.
-#[derive(Debug, Clone)]
-pub struct DataFile {
-    pub kind: String,
-    pub href: String,
-    pub timestamp: Option<i64>,
+/// The parsed repomd.xml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoMd {
+    /// `<revision>`, when given.
+    pub revision: Option<String>,
+    /// Every `<data>` entry, in file order.
+    pub data: Vec<RepoMdData>,
 }
 
-/// A parsed repomd.xml.
-#[derive(Debug, Clone)]
-pub struct RepoMd {
-    pub revision: Option<String>,
-    pub data: Vec<DataFile>,
+/// One `<data type=…>` entry: a metadata file and how to check it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoMdData {
+    /// The `type` attribute (`primary`, `primary_db`, `updateinfo`, `modules`, …).
+    pub kind: String,
+    /// `<location href>`, relative to the repository root.
+    pub href: String,
+    /// `<timestamp>` (UNIX seconds), when given and numeric.
+    pub timestamp: Option<i64>,
+    /// `<checksum>` of the file as stored.
+    pub checksum: Option<Checksum>,
+    /// `<open-checksum>` of the decompressed content.
+    pub open_checksum: Option<Checksum>,
+}
+
+/// A checksum as repomd writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checksum {
+    /// The `type` attribute (`sha256`, `sha`, …).
+    pub algorithm: String,
+    /// Hex digest.
+    pub value: String,
 }
 
 impl RepoMd {
-    /// Reads and parses a repomd.xml (small: a DOM parser is fine).
-    pub fn read(path: &Path) -> Result<Self, RpmMdError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RpmMdError::Io {
+    /// Reads and parses a repomd.xml file (compressed or not).
+    pub fn read(path: &Path) -> Result<RepoMd, RpmMdError> {
+        let bytes = super::read_whole(path)?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| RpmMdError::Malformed {
             path: path.to_path_buf(),
-            source,
+            offset: e.valid_up_to() as u64,
+            line: 0,
+            column: 0,
+            reason: "not UTF-8".into(),
         })?;
-        let doc = roxmltree::Document::parse(&text).map_err(|e| RpmMdError::Xml {
-            path: path.to_path_buf(),
-            position: e.pos().row.into(),
-            message: format!("{e} (row {}, column {})", e.pos().row, e.pos().col),
+        RepoMd::parse(text).map_err(|(offset, reason)| {
+            let before = &text[..offset.min(text.len())];
+            let line = before.matches('\n').count() as u64 + 1;
+            let column = (before.len() - before.rfind('\n').map_or(0, |i| i + 1)) as u64 + 1;
+            RpmMdError::Malformed {
+                path: path.to_path_buf(),
+                offset: offset as u64,
+                line,
+                column,
+                reason,
+            }
+        })
+    }
+
+    /// Parses repomd.xml text; an error is a byte offset and a reason.
+    pub fn parse(text: &str) -> Result<RepoMd, (usize, String)> {
+        let doc = roxmltree::Document::parse(text).map_err(|e| {
+            let pos = e.pos();
+            (offset_of(text, pos.row, pos.col), e.to_string())
         })?;
         let root = doc.root_element();
         if root.tag_name().name() != "repomd" {
-            return Err(RpmMdError::Invalid {
-                path: path.to_path_buf(),
-                message: format!("root element is <{}>, not <repomd>", root.tag_name().name()),
-            });
+            return Err((
+                root.range().start,
+                format!(
+                    "the root element is <{}>, expected <repomd>",
+                    root.tag_name().name()
+                ),
+            ));
         }
-        let child_text = |node: roxmltree::Node<'_, '_>, name: &str| {
+        let child_text = |node: roxmltree::Node, name: &str| {
             node.children()
-                .find(|c| c.tag_name().name() == name)
+                .find(|c| c.has_tag_name(name))
                 .and_then(|c| c.text())
                 .map(|t| t.trim().to_string())
         };
+        let checksum = |node: roxmltree::Node, name: &str| {
+            node.children()
+                .find(|c| c.has_tag_name(name))
+                .map(|c| Checksum {
+                    algorithm: c.attribute("type").unwrap_or_default().to_string(),
+                    value: c.text().unwrap_or_default().trim().to_string(),
+                })
+        };
         let mut data = Vec::new();
-        for d in root.children().filter(|c| c.tag_name().name() == "data") {
-            let kind = d.attribute("type").unwrap_or_default().to_string();
-            let href = d
+        for node in root.children().filter(|c| c.has_tag_name("data")) {
+            let kind = node
+                .attribute("type")
+                .ok_or((node.range().start, "<data> without a type".to_string()))?;
+            let href = node
                 .children()
-                .find(|c| c.tag_name().name() == "location")
-                .and_then(|l| l.attribute("href"))
-                .ok_or_else(|| RpmMdError::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!("<data type=\"{kind}\"> has no <location href>"),
-                })?
-                .to_string();
-            let timestamp =
-                child_text(d, "timestamp").and_then(|t| t.parse::<f64>().ok().map(|f| f as i64));
-            data.push(DataFile {
-                kind,
-                href,
-                timestamp,
+                .find(|c| c.has_tag_name("location"))
+                .and_then(|c| c.attribute("href"))
+                .ok_or((
+                    node.range().start,
+                    format!("<data type=\"{kind}\"> without <location href>"),
+                ))?;
+            data.push(RepoMdData {
+                kind: kind.to_string(),
+                href: href.to_string(),
+                timestamp: child_text(node, "timestamp").and_then(|t| parse_timestamp(&t)),
+                checksum: checksum(node, "checksum"),
+                open_checksum: checksum(node, "open-checksum"),
             });
         }
         Ok(RepoMd {
-            revision: child_text(root, "revision"),
+            revision: child_text(root, "revision").filter(|r| !r.is_empty()),
             data,
         })
     }
 
-    /// The data file of a type, if listed.
-    pub fn data(&self, kind: &str) -> Option<&DataFile> {
+    /// The first entry of a data type.
+    pub fn find(&self, kind: &str) -> Option<&RepoMdData> {
         self.data.iter().find(|d| d.kind == kind)
     }
 
-    /// The newest data timestamp: when the metadata was generated.
-    pub fn newest_timestamp(&self) -> Option<i64> {
-        self.data.iter().filter_map(|d| d.timestamp).max()
+    /// `primary`: primary.xml.
+    pub fn primary(&self) -> Option<&RepoMdData> {
+        self.find("primary")
     }
+
+    /// `primary_db`: the same content as an SQLite database (all Amazon Linux 2 lists).
+    pub fn primary_db(&self) -> Option<&RepoMdData> {
+        self.find("primary_db")
+    }
+
+    /// `updateinfo`: the advisories.
+    pub fn updateinfo(&self) -> Option<&RepoMdData> {
+        self.find("updateinfo")
+    }
+
+    /// `modules`: modules.yaml.
+    pub fn modules(&self) -> Option<&RepoMdData> {
+        self.find("modules")
+    }
+}
+
+impl RepoMdData {
+    /// The file this entry names under the repository root `dir`; an error when it is
+    /// missing or its location leaves the repository (`..`, absolute paths).
+    pub fn local_path(&self, dir: &Path, repomd: &Path) -> Result<PathBuf, RpmMdError> {
+        let relative = Path::new(self.href.trim_start_matches('/'));
+        let path = dir.join(relative);
+        let inside = relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !inside || !path.is_file() {
+            return Err(RpmMdError::MissingLocation {
+                repomd: repomd.to_path_buf(),
+                data_type: self.kind.clone(),
+                href: self.href.clone(),
+                path,
+            });
+        }
+        Ok(path)
+    }
+}
+
+/// A repomd timestamp: integer seconds, sometimes written with a fraction.
+fn parse_timestamp(text: &str) -> Option<i64> {
+    let whole = text.split_once('.').map_or(text, |(w, _)| w);
+    whole.parse().ok()
+}
+
+/// The byte offset of a 1-based row and column (in characters) of `text`.
+fn offset_of(text: &str, row: u32, col: u32) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(row.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let column: usize = text[line_start..]
+        .chars()
+        .take(col.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
+    line_start + column
 }

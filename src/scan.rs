@@ -31,6 +31,8 @@ pub struct ScanOptions {
     pub now: i64,
     pub boot_time: Option<i64>,
     pub running_kernel: Option<String>,
+    /// The host architecture, when the installed packages should not decide it.
+    pub arch: Option<String>,
     pub include_not_applicable: bool,
     /// Warn when a repository's metadata is older than this many days.
     pub max_metadata_age_days: u32,
@@ -265,6 +267,7 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
         disabled_modules,
         boot_time: opts.boot_time,
         running_kernel: opts.running_kernel.clone(),
+        arch: opts.arch.clone(),
     };
     let ctx = Context {
         baseline: &loaded.baseline,

@@ -43,6 +43,9 @@ pub struct ScanArgs {
     /// Override the detected PRODUCT string (e.g. AmazonLinux2023, RedhatEnterpriseLinux9.4).
     #[arg(long)]
     product: Option<String>,
+    /// Host architecture (e.g. x86_64, aarch64); default: the arches of installed packages.
+    #[arg(long)]
+    arch: Option<String>,
     /// Managed-node id to report (default: the host name).
     #[arg(long)]
     instance_id: Option<String>,
@@ -118,6 +121,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         now,
         boot_time: args.boot_time,
         running_kernel: running_kernel(&args),
+        arch: args.arch.clone(),
         include_not_applicable: args.include_not_applicable,
         max_metadata_age_days: args.max_metadata_age,
     };

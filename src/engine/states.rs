@@ -67,6 +67,9 @@ pub struct HostOptions {
     pub boot_time: Option<i64>,
     /// The running kernel release (`uname -r`), on a live scan.
     pub running_kernel: Option<String>,
+    /// The host architecture when given (`--arch`); otherwise the arches of installed
+    /// packages decide which not-installed packages can apply.
+    pub arch: Option<String>,
 }
 
 /// One reported patch: an installed package, or a not-installed one with an approved update.
@@ -264,7 +267,10 @@ pub fn evaluate_host<I: InstalledView>(
             })
             .or_insert(p);
     }
-    let installed_arches: BTreeSet<&str> = by_name_arch.keys().map(|(_, a)| *a).collect();
+    let mut installed_arches: BTreeSet<&str> = by_name_arch.keys().map(|(_, a)| *a).collect();
+    if let Some(a) = host.arch.as_deref() {
+        installed_arches.insert(a);
+    }
     let b = ctx.baseline;
     let mut out = Evaluation::default();
 
@@ -705,6 +711,30 @@ mod tests {
             find(&run(&b, &host), "zlib", "x86_64").state,
             PatchState::InstalledPendingReboot
         );
+    }
+
+    #[test]
+    fn host_arch_decides_which_builds_can_apply() {
+        let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
+            .unwrap()
+            .baseline;
+        let na_i686 = |host: &HostOptions| {
+            run(&b, host)
+                .not_applicable
+                .iter()
+                .filter(|d| d.arch == "i686")
+                .count()
+        };
+        assert_eq!(
+            na_i686(&HostOptions::default()),
+            0,
+            "x86_64-only host: no i686 builds"
+        );
+        let host = HostOptions {
+            arch: Some("i686".into()),
+            ..Default::default()
+        };
+        assert_eq!(na_i686(&host), 1, "--arch i686: openssl.i686 applies");
     }
 
     #[test]

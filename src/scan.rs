@@ -231,8 +231,6 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
     }
 
     let db = rpmdb::find_rpmdb(&root)?;
-    let installed = rpmdb::read_rpmdb(&db)?;
-
     let repos = if opts.repos.is_empty() {
         let (found, looked) = cached_repositories(&root);
         if found.is_empty() {
@@ -245,7 +243,9 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
     } else {
         opts.repos.clone()
     };
-    let index = load_index(&repos)?;
+    // The host's database and the repositories are independent: read them side by side.
+    let (installed, index) = rayon::join(|| rpmdb::read_rpmdb(&db), || load_index(&repos));
+    let (installed, index) = (installed?, index?);
     for r in &index.repos {
         match r.timestamp {
             Some(t) if opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400 => {
@@ -307,9 +307,14 @@ fn host_name(root: &RootFs) -> String {
 
 /// Reads repository directories into one update index.
 pub fn load_index(dirs: &[PathBuf]) -> Result<UpdateIndex, ScanError> {
+    use rayon::prelude::*;
+    let repos: Vec<_> = dirs
+        .par_iter()
+        .map(|dir| crate::repo::rpmmd::read_repository(dir))
+        .collect::<Result<_, _>>()?;
     let mut index = UpdateIndex::default();
-    for dir in dirs {
-        index.add_rpm_repository(crate::repo::rpmmd::read_repository(dir)?);
+    for meta in repos {
+        index.add_rpm_repository(meta);
     }
     Ok(index)
 }

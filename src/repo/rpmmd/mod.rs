@@ -9,6 +9,7 @@ mod date;
 pub mod modules;
 pub mod primary;
 pub mod repomd;
+mod strip;
 pub mod updateinfo;
 mod xml;
 
@@ -215,21 +216,34 @@ pub fn read_repository(dir: &Path) -> Result<RepoMetadata, RpmMdError> {
     let repomd_path = dir.join("repodata").join("repomd.xml");
     let repomd = RepoMd::read(&repomd_path)?;
     let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path);
-    let packages = if let Some(data) = repomd.primary() {
-        primary::read_primary_xml(&locate(data)?)?
+    let primary_path = if let Some(data) = repomd.primary() {
+        Ok(locate(data)?)
     } else if let Some(data) = repomd.primary_db() {
-        primary::read_primary_db(&locate(data)?)?
+        Err(locate(data)?)
     } else {
         return Err(RpmMdError::NoPrimary { path: repomd_path });
     };
-    let advisories = match repomd.updateinfo() {
-        Some(data) => updateinfo::read_updateinfo(&locate(data)?)?,
-        None => Vec::new(),
-    };
-    let (modules, module_defaults) = match repomd.modules() {
-        Some(data) => modules::read_modules(&locate(data)?)?,
-        None => (Vec::new(), Vec::new()),
-    };
+    let updateinfo_path = repomd.updateinfo().map(locate).transpose()?;
+    let modules_path = repomd.modules().map(locate).transpose()?;
+    // The files are independent: read them on two cores.
+    let (packages, (advisories, modules)) = rayon::join(
+        || match &primary_path {
+            Ok(xml) => primary::read_primary_xml(xml),
+            Err(db) => primary::read_primary_db(db),
+        },
+        || {
+            let advisories = match &updateinfo_path {
+                Some(p) => updateinfo::read_updateinfo(p),
+                None => Ok(Vec::new()),
+            };
+            let modules = match &modules_path {
+                Some(p) => modules::read_modules(p),
+                None => Ok((Vec::new(), Vec::new())),
+            };
+            (advisories, modules)
+        },
+    );
+    let (packages, advisories, (modules, module_defaults)) = (packages?, advisories?, modules?);
     Ok(RepoMetadata {
         dir: dir.to_path_buf(),
         revision: repomd.revision.clone(),

@@ -36,7 +36,16 @@ enum Collecting {
 /// Reads a primary.xml file (compressed or not) as a stream: binary packages with their
 /// build time, in file order.
 pub fn read_primary_xml(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
-    let mut file = XmlFile::open(path, "metadata")?;
+    // Fast path: `<format>` blocks dropped before parsing. Should it fail, the full parse
+    // runs, so an error carries exact positions (and anything the filter got wrong shows).
+    match parse_primary_xml(path, true) {
+        Ok(packages) => Ok(packages),
+        Err(_) => parse_primary_xml(path, false),
+    }
+}
+
+fn parse_primary_xml(path: &Path, strip_format: bool) -> Result<Vec<AvailablePackage>, RpmMdError> {
+    let mut file = XmlFile::open_with(path, "metadata", strip_format)?;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut skip = Vec::new();
     let mut packages = Vec::new();

@@ -33,7 +33,23 @@ impl XmlFile {
     /// Opens `path`, decompressing by magic, and checks that the content starts like XML
     /// whose root element will be `root`.
     pub fn open(path: &Path, root: &'static str) -> Result<XmlFile, RpmMdError> {
-        let mut input = BufReader::with_capacity(BUFFER, compress::open(path)?);
+        Self::open_with(path, root, false)
+    }
+
+    /// Like [`XmlFile::open`]; with `strip_format`, `<format>` blocks never reach the parser
+    /// (see [`super::strip`]).
+    pub fn open_with(
+        path: &Path,
+        root: &'static str,
+        strip_format: bool,
+    ) -> Result<XmlFile, RpmMdError> {
+        let raw = compress::open(path)?;
+        let source: Box<dyn Read + Send> = if strip_format {
+            Box::new(super::strip::StripFormat::new(raw))
+        } else {
+            raw
+        };
+        let mut input = BufReader::with_capacity(BUFFER, source);
         let head = input.fill_buf().map_err(|source| RpmMdError::Read {
             path: path.to_path_buf(),
             source,

@@ -190,3 +190,62 @@ fn unknown_distribution_names_the_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn host_cache_is_found_in_dnf_and_yum_layouts() {
+    let bed = root().join("repodata-fixtures/beds/host-a");
+    // dnf: var/cache/dnf/<repo>-<hash>/repodata/…
+    let (_d, host_root, repo) = host_a_copy();
+    copy_dir(
+        &repo,
+        &host_root.join("var/cache/dnf/amazonlinux-0123456789abcdef"),
+    );
+    let out = run(
+        &[
+            "scan",
+            "--root",
+            host_root.to_str().unwrap(),
+            "--now",
+            "2025-06-01",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dnf_layout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // yum: var/cache/yum/<arch>/<release>/<repo>/ with repomd.xml and the data files flat.
+    let (_d2, yum_root, _) = host_a_copy();
+    let flat = yum_root.join("var/cache/yum/x86_64/2023/amazonlinux");
+    std::fs::create_dir_all(&flat).unwrap();
+    for e in std::fs::read_dir(bed.join("repos/amazonlinux/repodata")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, flat.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = run(
+        &[
+            "scan",
+            "--root",
+            yum_root.to_str().unwrap(),
+            "--now",
+            "2025-06-01",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yum_layout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(dnf_layout["Patches"], yum_layout["Patches"]);
+    assert!(dnf_layout["PatchState"]["MissingCount"].as_u64().unwrap() > 5);
+}

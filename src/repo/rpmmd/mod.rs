@@ -213,7 +213,14 @@ fn read_whole(path: &Path) -> Result<Vec<u8>, RpmMdError> {
 /// Reads the repository at `dir` (which holds `repodata/repomd.xml`): packages from `primary`
 /// (or `primary_db` when only that is listed), and `updateinfo` and `modules` when listed.
 pub fn read_repository(dir: &Path) -> Result<RepoMetadata, RpmMdError> {
-    let repomd_path = dir.join("repodata").join("repomd.xml");
+    // yum's cache (`var/cache/yum/<arch>/<release>/<repo>/`) has repomd.xml without repodata/.
+    let nested = dir.join("repodata").join("repomd.xml");
+    let flat = dir.join("repomd.xml");
+    let repomd_path = if !nested.is_file() && flat.is_file() {
+        flat
+    } else {
+        nested
+    };
     let repomd = RepoMd::read(&repomd_path)?;
     let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path);
     let primary_path = if let Some(data) = repomd.primary() {

@@ -152,10 +152,18 @@ impl RepoMdData {
     /// missing or its location leaves the repository (`..`, absolute paths).
     pub fn local_path(&self, dir: &Path, repomd: &Path) -> Result<PathBuf, RpmMdError> {
         let relative = Path::new(self.href.trim_start_matches('/'));
-        let path = dir.join(relative);
+        let mut path = dir.join(relative);
         let inside = relative
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        // yum's cache keeps the data files flat, next to repomd.xml.
+        if inside && !path.is_file() {
+            if let (Some(parent), Some(name)) = (repomd.parent(), relative.file_name()) {
+                if parent.join(name).is_file() {
+                    path = parent.join(name);
+                }
+            }
+        }
         if !inside || !path.is_file() {
             return Err(RpmMdError::MissingLocation {
                 repomd: repomd.to_path_buf(),

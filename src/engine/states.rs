@@ -185,7 +185,7 @@ fn judge<'i>(
                 forms: &forms,
                 advisory: adv.map(|a| AdvisoryFacts {
                     id: &a.id,
-                    classification: &a.kind,
+                    classification: a.kind.as_deref().unwrap_or(""),
                     severity: a.severity.as_deref(),
                     cves: &a.cves,
                     bugzillas: &a.bugzillas,
@@ -354,9 +354,13 @@ pub fn evaluate_host<I: InstalledView>(
         let adv = best.advisory.map(|i| &index.advisories[i]);
         d.candidate = Some(best.pkg.nevra.evr.clone());
         d.classification = adv
-            .map(|a| approval::canonical_classification(&a.kind))
+            .and_then(|a| a.kind.as_deref())
+            .map(approval::canonical_classification)
             .unwrap_or_default();
-        d.severity = adv.and_then(|a| a.severity.clone()).unwrap_or_default();
+        d.severity = adv
+            .and_then(|a| a.severity.as_deref())
+            .unwrap_or_default()
+            .to_string();
         d.compliance_level = best.verdict.compliance_level;
         d.release_time = Some(best.release.0);
         d.date_source = Some(best.release.1);
@@ -468,6 +472,7 @@ mod tests {
     use super::*;
     use crate::baseline::{self, predefined, Baseline};
     use crate::repo::index::{Advisory, ModuleStream, RepoInfo};
+    use crate::repo::rpmmd::AdvisoryPackage;
     use std::path::Path;
 
     const NOW: i64 = 1_750_000_000;
@@ -487,14 +492,30 @@ mod tests {
         Nevra::parse(s).unwrap()
     }
 
-    fn adv(id: &str, kind: &str, sev: Option<&str>, age_days: i64, cves: &[&str]) -> Advisory {
+    fn adv(
+        id: &str,
+        kind: &str,
+        sev: Option<&str>,
+        age_days: i64,
+        cves: &[&str],
+        pkgs: &[&str],
+    ) -> Advisory {
         Advisory {
             id: id.into(),
-            kind: kind.into(),
-            severity: sev.map(str::to_string),
+            kind: Some(kind.into()),
+            severity: sev.map(Into::into),
+            title: String::new(),
+            issued: None,
             updated: Some(NOW - age_days * DAY),
             cves: cves.iter().map(|c| c.to_string()).collect(),
-            ..Default::default()
+            bugzillas: Vec::new(),
+            packages: pkgs
+                .iter()
+                .map(|p| AdvisoryPackage {
+                    nevra: n(p),
+                    module: None,
+                })
+                .collect(),
         }
     }
 
@@ -519,33 +540,40 @@ mod tests {
         ] {
             ix.add_package(n(p), Some(NOW - 30 * DAY), r);
         }
-        ix.add_advisory(
-            adv("ALAS-1", "security", Some("Important"), 30, &["CVE-1"]),
-            &[n("openssl-1:3.0.8-2.x86_64")],
-        );
-        ix.add_advisory(
-            adv("ALAS-2", "security", Some("Critical"), 20, &["CVE-2"]),
-            &[n("openssl-1:3.0.8-3.x86_64"), n("openssl-1:3.0.8-3.i686")],
-        );
-        ix.add_advisory(
-            adv("ALAS-3", "security", Some("Critical"), 1, &["CVE-3"]),
-            &[n("openssl-1:3.0.8-4.x86_64")],
-        );
-        ix.add_advisory(
-            adv("ALAS-K", "security", Some("Important"), 10, &[]),
-            &[n("kernel-6.1.10-1.x86_64")],
-        );
-        ix.add_advisory(
-            adv("ALAS-N", "security", Some("Critical"), 10, &[]),
-            &[n("nginx-1.24.0-1.x86_64")],
-        );
-        ix.add_advisory(
-            adv("ALAS-M", "security", Some("Critical"), 10, &[]),
-            &[
-                n("nodejs-1:18.20.0-1.x86_64"),
-                n("nodejs-1:20.12.0-1.x86_64"),
-            ],
-        );
+        for (id, sev, age, cves, pkgs) in [
+            (
+                "ALAS-1",
+                "Important",
+                30,
+                &["CVE-1"][..],
+                &["openssl-1:3.0.8-2.x86_64"][..],
+            ),
+            (
+                "ALAS-2",
+                "Critical",
+                20,
+                &["CVE-2"],
+                &["openssl-1:3.0.8-3.x86_64", "openssl-1:3.0.8-3.i686"],
+            ),
+            (
+                "ALAS-3",
+                "Critical",
+                1,
+                &["CVE-3"],
+                &["openssl-1:3.0.8-4.x86_64"],
+            ),
+            ("ALAS-K", "Important", 10, &[], &["kernel-6.1.10-1.x86_64"]),
+            ("ALAS-N", "Critical", 10, &[], &["nginx-1.24.0-1.x86_64"]),
+            (
+                "ALAS-M",
+                "Critical",
+                10,
+                &[],
+                &["nodejs-1:18.20.0-1.x86_64", "nodejs-1:20.12.0-1.x86_64"],
+            ),
+        ] {
+            ix.add_advisory(adv(id, "security", Some(sev), age, cves, pkgs));
+        }
         ix.add_module_stream(
             ModuleStream {
                 name: "nodejs".into(),

@@ -14,19 +14,9 @@ pub enum DateSource {
     None,
 }
 
-/// One update notice (advisory).
-#[derive(Debug, Clone, Default)]
-pub struct Advisory {
-    pub id: String,
-    /// The notice `type` as written (`security`, `bugfix`, …).
-    pub kind: String,
-    pub severity: Option<String>,
-    pub title: String,
-    pub issued: Option<i64>,
-    pub updated: Option<i64>,
-    pub cves: Vec<String>,
-    pub bugzillas: Vec<String>,
-}
+/// One update notice, as the rpm-md reader gives it; in the index its package list is empty
+/// (the packages point at their notices instead).
+pub use crate::repo::rpmmd::Advisory;
 
 /// A module stream an available package belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -92,10 +82,11 @@ impl UpdateIndex {
 
     /// Adds a notice and links it to the available packages it lists (by exact NEVRA; a listed
     /// NEVRA no repository offers is not a candidate).
-    pub fn add_advisory(&mut self, advisory: Advisory, packages: &[Nevra]) {
+    pub fn add_advisory(&mut self, mut advisory: Advisory) {
         let idx = self.advisories.len();
+        let packages = std::mem::take(&mut advisory.packages);
         self.advisories.push(advisory);
-        for n in packages {
+        for n in packages.iter().map(|p| &p.nevra) {
             if let Some(list) = self.packages.get_mut(&n.name) {
                 for p in list.iter_mut() {
                     if p.nevra.arch == n.arch
@@ -157,20 +148,7 @@ impl UpdateIndex {
             }
         }
         for a in meta.advisories {
-            let packages: Vec<Nevra> = a.packages.into_iter().map(|p| p.nevra).collect();
-            self.add_advisory(
-                Advisory {
-                    id: a.id,
-                    kind: a.kind.map(|k| k.to_string()).unwrap_or_default(),
-                    severity: a.severity.map(|s| s.to_string()),
-                    title: a.title,
-                    issued: a.issued,
-                    updated: a.updated,
-                    cves: a.cves,
-                    bugzillas: a.bugzillas,
-                },
-                &packages,
-            );
+            self.add_advisory(a);
         }
     }
 }

@@ -766,6 +766,34 @@ mod tests {
     }
 
     #[test]
+    fn newer_kernel_than_the_running_one_is_pending_reboot() {
+        let b = custom(
+            r#"{"Name":"all","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0}]}}"#,
+        );
+        let mut inst = installed();
+        inst.push(Inst(n("kernel-6.1.10-1.x86_64"), Some(NOW - DAY)));
+        let ctx = Context {
+            baseline: &b,
+            product: "AmazonLinux2023",
+            now: NOW,
+        };
+        let state = |running: &str| {
+            let host = HostOptions {
+                running_kernel: Some(running.into()),
+                ..Default::default()
+            };
+            evaluate_host(&ctx, &inst, &index(), &host)
+                .decisions
+                .into_iter()
+                .find(|d| d.name == "kernel")
+                .unwrap()
+                .state
+        };
+        assert_eq!(state("6.1.9-1.x86_64"), PatchState::InstalledPendingReboot);
+        assert_eq!(state("6.1.10-1.x86_64"), PatchState::Installed);
+    }
+
+    #[test]
     fn multilib_when_both_arches_installed() {
         let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
             .unwrap()

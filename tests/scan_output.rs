@@ -1,0 +1,142 @@
+//! `scan`'s output contract on the beds: table and --explain, --fail-on, --instance-id,
+//! stale-metadata warnings.
+
+mod common;
+
+use common::{root, run};
+
+fn bed_args(extra: &[&str]) -> Vec<String> {
+    let bed = root().join("repodata-fixtures/beds/host-a");
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "--root".into(),
+        bed.join("root").display().to_string(),
+        "--repo".into(),
+        bed.join("repos/amazonlinux").display().to_string(),
+        "--repo".into(),
+        bed.join("repos/extras-sqlite").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn scan(extra: &[&str]) -> std::process::Output {
+    let args = bed_args(extra);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&argv, None)
+}
+
+#[test]
+fn table_lists_non_compliant_first_and_explains() {
+    let out = scan(&["--now", "2025-06-01T12:00:00Z", "--explain"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let summary = lines.next().unwrap();
+    assert!(
+        summary.contains("NON_COMPLIANT (INFORMATIONAL)") && summary.contains("missing "),
+        "{summary}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("STATE") && header.ends_with("REASON"),
+        "{header}"
+    );
+    let states: Vec<&str> = lines.filter_map(|l| l.split_whitespace().next()).collect();
+    let first_other = states.iter().position(|s| *s == "InstalledOther").unwrap();
+    assert!(
+        states[..first_other].iter().all(|s| *s == "Missing"),
+        "{states:?}"
+    );
+    assert!(
+        text.contains("approved by rule 0 (ALAS2023-2025-001; Updated"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fail_on_noncompliant_and_instance_id() {
+    let out = scan(&[
+        "--now",
+        "2025-06-01T12:00:00Z",
+        "--fail-on",
+        "noncompliant",
+        "--format",
+        "json",
+        "--instance-id",
+        "i-0123456789abcdef0",
+        "--patch-group",
+        "web",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "non-compliant host with --fail-on: exit 1"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["PatchState"]["InstanceId"], "i-0123456789abcdef0");
+    assert_eq!(v["PatchState"]["PatchGroup"], "web");
+    // Compliant: a baseline approving nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("none.json");
+    std::fs::write(
+        &b,
+        r#"{"Name":"approve-nothing","OperatingSystem":"AMAZON_LINUX_2023"}"#,
+    )
+    .unwrap();
+    let out = scan(&[
+        "--now",
+        "2025-06-01T12:00:00Z",
+        "--fail-on",
+        "noncompliant",
+        "--baseline",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("COMPLIANT"));
+}
+
+#[test]
+fn stale_metadata_is_a_warning() {
+    let fresh = scan(&["--now", "2025-06-01T12:00:00Z", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&fresh.stdout).unwrap();
+    assert!(
+        !v["Warnings"].to_string().contains("older than"),
+        "{}",
+        v["Warnings"]
+    );
+    let late = scan(&[
+        "--now",
+        "2025-09-01T00:00:00Z",
+        "--format",
+        "json",
+        "--max-metadata-age",
+        "30",
+    ]);
+    assert_eq!(late.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&late.stdout).unwrap();
+    let w = v["Warnings"].to_string();
+    assert!(
+        w.contains("amazonlinux") && w.contains("older than 30 days"),
+        "{w}"
+    );
+    assert!(String::from_utf8_lossy(&late.stderr).contains("warning:"));
+}
+
+#[test]
+fn bad_time_and_os_are_usage_errors() {
+    let out = scan(&["--now", "next tuesday"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = scan(&["--os", "GENTOO"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AMAZON_LINUX_2023"));
+}

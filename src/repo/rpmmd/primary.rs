@@ -229,3 +229,33 @@ pub fn read_primary_db(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError>
     }
     Ok(packages)
 }
+
+#[cfg(test)]
+mod strip_tests {
+    use super::*;
+
+    #[test]
+    fn fast_path_reads_real_primaries_like_the_full_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("repodata-fixtures/beds");
+        let mut checked = 0;
+        for repo in [
+            "host-a/repos/amazonlinux",
+            "host-b/repos/baseos",
+            "host-b/repos/appstream",
+        ] {
+            let dir = root.join(repo).join("repodata");
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.to_string_lossy().contains("primary.xml") {
+                    continue;
+                }
+                let fast = parse_primary_xml(&path, true).expect("fast path");
+                let full = parse_primary_xml(&path, false).expect("full parse");
+                assert_eq!(fast, full, "{}", path.display());
+                assert!(!fast.is_empty());
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 3);
+    }
+}

@@ -1,23 +1,33 @@
-//! A streaming filter that drops every `<format>…</format>` block from primary.xml.
+//! A streaming filter that drops every `<tag>…</tag>` block of one element from primary.xml.
 //!
-//! Those blocks (provides, requires, file lists) are most of the file and none of what we read;
-//! finding their ends with `memmem` instead of tokenising them makes primary parsing several
-//! times faster. createrepo_c writes the tags literally (text inside is escaped, so `<format>`
-//! cannot occur in it). Errors are re-reported by an unfiltered parse, so positions stay exact.
+//! `<format>` blocks (provides, requires, file lists) are most of the file, and `<checksum>`,
+//! `<summary>`, `<description>` much of the rest; none of it is read. Finding their ends with
+//! `memmem` instead of tokenising them makes primary parsing several times faster.
+//! createrepo_c writes these tags literally and escapes text inside them, so an opening tag
+//! cannot occur within one. Errors are re-reported by an unfiltered parse, so positions stay
+//! exact.
 
 use std::io::{self, Read};
 
 use memchr::memmem;
 
-const OPEN: &[u8] = b"<format>";
-const CLOSE: &[u8] = b"</format>";
 const CHUNK: usize = 256 * 1024;
 
-/// Wraps a reader, removing `<format>…</format>` blocks from what it yields.
+/// The elements primary.xml readers never need, as (opening tag prefix, closing tag).
+pub(crate) const PRIMARY_UNUSED: [(&[u8], &[u8]); 4] = [
+    (b"<format>", b"</format>"),
+    (b"<checksum ", b"</checksum>"),
+    (b"<summary>", b"</summary>"),
+    (b"<description>", b"</description>"),
+];
+
+/// Wraps a reader, removing `open…close` blocks from what it yields.
 pub(crate) struct StripFormat<R> {
     inner: R,
     /// Input read but not yet classified (may end in a partial tag).
     carry: Vec<u8>,
+    /// Reused read buffer (never re-zeroed).
+    chunk: Vec<u8>,
     /// Output ready to hand out, from `out_pos`.
     out: Vec<u8>,
     out_pos: usize,
@@ -27,17 +37,32 @@ pub(crate) struct StripFormat<R> {
     close: memmem::Finder<'static>,
 }
 
+/// Chains one filter per entry of [`PRIMARY_UNUSED`].
+pub(crate) fn strip_primary_unused(inner: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
+    PRIMARY_UNUSED.iter().fold(inner, |r, (open, close)| {
+        Box::new(StripFormat::with_tags(r, open, close))
+    })
+}
+
 impl<R: Read> StripFormat<R> {
+    /// A filter for `<format>` blocks.
+    #[cfg(test)]
     pub(crate) fn new(inner: R) -> Self {
+        Self::with_tags(inner, b"<format>", b"</format>")
+    }
+
+    /// A filter for blocks from `open` to `close`.
+    pub(crate) fn with_tags(inner: R, open: &'static [u8], close: &'static [u8]) -> Self {
         StripFormat {
             inner,
-            carry: Vec::with_capacity(CHUNK + CLOSE.len()),
+            carry: Vec::with_capacity(CHUNK + close.len()),
+            chunk: vec![0; CHUNK],
             out: Vec::with_capacity(CHUNK),
             out_pos: 0,
             in_format: false,
             eof: false,
-            open: memmem::Finder::new(OPEN),
-            close: memmem::Finder::new(CLOSE),
+            open: memmem::Finder::new(open),
+            close: memmem::Finder::new(close),
         }
     }
 
@@ -45,10 +70,8 @@ impl<R: Read> StripFormat<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.out.clear();
         self.out_pos = 0;
-        let start = self.carry.len();
-        self.carry.resize(start + CHUNK, 0);
-        let n = self.inner.read(&mut self.carry[start..])?;
-        self.carry.truncate(start + n);
+        let n = self.inner.read(&mut self.chunk)?;
+        self.carry.extend_from_slice(&self.chunk[..n]);
         if n == 0 {
             self.eof = true;
         }
@@ -58,7 +81,7 @@ impl<R: Read> StripFormat<R> {
             if self.in_format {
                 match self.close.find(rest) {
                     Some(i) => {
-                        pos += i + CLOSE.len();
+                        pos += i + self.close.needle().len();
                         self.in_format = false;
                     }
                     None => {
@@ -66,7 +89,7 @@ impl<R: Read> StripFormat<R> {
                         let keep = if self.eof {
                             0
                         } else {
-                            (CLOSE.len() - 1).min(rest.len())
+                            (self.close.needle().len() - 1).min(rest.len())
                         };
                         pos = self.carry.len() - keep;
                         break;
@@ -76,14 +99,14 @@ impl<R: Read> StripFormat<R> {
                 match self.open.find(rest) {
                     Some(i) => {
                         self.out.extend_from_slice(&rest[..i]);
-                        pos += i + OPEN.len();
+                        pos += i + self.open.needle().len();
                         self.in_format = true;
                     }
                     None => {
                         let keep = if self.eof {
                             0
                         } else {
-                            (OPEN.len() - 1).min(rest.len())
+                            (self.open.needle().len() - 1).min(rest.len())
                         };
                         let emit = rest.len() - keep;
                         self.out.extend_from_slice(&rest[..emit]);
@@ -118,8 +141,8 @@ mod tests {
     use super::*;
 
     /// A reader that hands out at most `step` bytes per call, to cut tags across chunks.
-    struct Trickle<'a>(&'a [u8], usize);
-    impl Read for Trickle<'_> {
+    struct Trickle(&'static [u8], usize);
+    impl Read for Trickle {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             let n = self.1.min(buf.len()).min(self.0.len());
             buf[..n].copy_from_slice(&self.0[..n]);
@@ -138,6 +161,21 @@ mod tests {
                 .read_to_end(&mut out)
                 .unwrap();
             assert_eq!(out, want, "step {step}");
+        }
+    }
+
+    #[test]
+    fn chained_filters_drop_every_unused_element() {
+        let input = b"<package><name>a</name><checksum type=\"sha256\" pkgid=\"YES\">ff</checksum><summary>s &lt;x&gt;</summary><description>d</description><time build=\"1\"/><format><x/></format></package>";
+        for step in [1, 2, 5, 64] {
+            let mut out = Vec::new();
+            let chain = strip_primary_unused(Box::new(Trickle(input, step)));
+            let mut chain = chain;
+            chain.read_to_end(&mut out).unwrap();
+            assert_eq!(
+                out, b"<package><name>a</name><time build=\"1\"/></package>",
+                "step {step}"
+            );
         }
     }
 

@@ -45,7 +45,7 @@ impl XmlFile {
     ) -> Result<XmlFile, RpmMdError> {
         let raw = compress::open(path)?;
         let source: Box<dyn Read + Send> = if strip_format {
-            Box::new(super::strip::StripFormat::new(raw))
+            super::strip::strip_primary_unused(raw)
         } else {
             raw
         };

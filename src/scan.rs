@@ -53,7 +53,7 @@ pub enum ScanError {
     Baseline(#[from] baseline::BaselineError),
     #[error("{0} has no predefined default baseline; pass --baseline")]
     NoDefaultBaseline(OperatingSystem),
-    #[error("{0} hosts are not scanned by this command yet (APT support is issue [3/4])")]
+    #[error("{0} hosts are not supported by `scan` yet (Debian, Ubuntu and Raspberry Pi OS are coming next)")]
     Unsupported(OperatingSystem),
     #[error(transparent)]
     RpmDb(#[from] rpmdb::RpmDbError),

@@ -112,7 +112,6 @@ pub fn is_installonly(name: &str) -> bool {
         || name.starts_with("kernel-")
             && !name.starts_with("kernel-headers")
             && !name.starts_with("kernel-tools")
-        || name == "installonlypkg"
 }
 
 /// Whether an available arch can update an installed one (noarch crosses both ways).

@@ -83,7 +83,15 @@ fn record(d: &Decision) -> PatchRecord {
         classification: d.classification.clone(),
         severity: d.severity.clone(),
         state: d.state,
-        installed_time: format_time(d.installed_time.unwrap_or(0)),
+        // The patch's install time: known only for installed states (AWS reports 1970 for
+        // Missing and NotApplicable, whose patch is not installed).
+        installed_time: format_time(match d.state {
+            PatchState::Installed
+            | PatchState::InstalledOther
+            | PatchState::InstalledPendingReboot
+            | PatchState::InstalledRejected => d.installed_time.unwrap_or(0),
+            _ => 0,
+        }),
         cve_ids: if matches!(d.state, PatchState::Missing | PatchState::Failed) {
             d.cves.join(",")
         } else {
@@ -272,7 +280,11 @@ mod tests {
         assert_eq!(json["PatchState"]["NonCompliantSeverity"], "CRITICAL");
         assert_eq!(json["Patches"][0]["State"], "Missing");
         assert_eq!(json["Patches"][0]["KBId"], "a.x86_64");
-        assert_eq!(json["Patches"][0]["InstalledTime"], "2023-11-14T22:13:20Z");
+        assert_eq!(
+            json["Patches"][0]["InstalledTime"], "1970-01-01T00:00:00Z",
+            "Missing: not installed"
+        );
+        assert_eq!(json["Patches"][3]["InstalledTime"], "2023-11-14T22:13:20Z");
     }
 
     #[test]

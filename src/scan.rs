@@ -59,6 +59,14 @@ pub enum ScanError {
     RpmDb(#[from] rpmdb::RpmDbError),
     #[error(transparent)]
     Repo(#[from] crate::repo::rpmmd::RpmMdError),
+    #[error("package family {0:?} has no repository reader yet")]
+    UnsupportedFamily(OsFamily),
+    #[error("{origin}: a {host:?}-family host cannot be evaluated against {index:?}-family repositories")]
+    FamilyMismatch {
+        origin: String,
+        host: OsFamily,
+        index: OsFamily,
+    },
     #[error("{root}: no repository metadata: none given with --repo and no cache under {looked} (a host whose cache was cleaned must not look compliant; run `dnf makecache` on it or pass --repo)")]
     NoRepositories { root: PathBuf, looked: String },
     #[error("{path}: {message}")]
@@ -205,19 +213,155 @@ pub fn module_state(
     Ok((enabled, disabled))
 }
 
-/// Scans one RPM-family or SUSE host.
-pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
-    let start = opts.now;
-    let root = RootFs::new(&opts.root)?;
-    let identity = identify(&root, opts)?;
-    let os = identity.operating_system;
-    if !matches!(os.family(), OsFamily::Rpm | OsFamily::Suse) {
-        return Err(ScanError::Unsupported(os));
+/// What is installed on a host, in its package family's terms.
+#[derive(Debug, Clone)]
+pub enum Installed {
+    /// RPM family and SUSE: the rpmdb's packages.
+    Rpm(Vec<InstalledRpm>),
+}
+
+impl Installed {
+    /// How many packages are installed.
+    pub fn len(&self) -> usize {
+        match self {
+            Installed::Rpm(p) => p.len(),
+        }
     }
-    let loaded = match &opts.baseline {
-        Some(spec) => baseline::load_for_os(spec, os)?,
-        None => baseline::predefined::default_for(os).ok_or(ScanError::NoDefaultBaseline(os))?,
-    };
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Facts about one host: who it is and what is installed. Built from a root directory by
+/// [`read_host`], or by other sources (archives, inventory files) from their own bytes.
+#[derive(Debug, Clone)]
+pub struct HostFacts {
+    pub identity: OsIdentity,
+    pub installed: Installed,
+    /// Enabled module streams (`etc/dnf/modules.d/*.module`), module → stream.
+    pub enabled_streams: HashMap<String, String>,
+    /// Modules explicitly disabled.
+    pub disabled_modules: HashSet<String>,
+    /// The host's own name (`etc/hostname`), when it has one.
+    pub host_name: Option<String>,
+    /// Where the facts came from (a root path, an archive, an inventory file).
+    pub origin: String,
+}
+
+/// A repository set's parsed metadata: read once, then shared read-only (it is `Send + Sync`)
+/// by every host evaluated against it.
+#[derive(Debug)]
+pub enum RepoIndex {
+    /// rpm-md repositories (dnf, yum, zypper).
+    Rpm(UpdateIndex),
+}
+
+/// How one host is evaluated and reported, beyond its facts.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// The managed-node id to report; `None`: the host name, else the origin.
+    pub instance_id: Option<String>,
+    pub patch_group: String,
+    /// "Now", UNIX seconds UTC.
+    pub now: i64,
+    pub boot_time: Option<i64>,
+    pub running_kernel: Option<String>,
+    pub arch: Option<String>,
+    pub include_not_applicable: bool,
+    pub max_metadata_age_days: u32,
+}
+
+impl ScanOptions {
+    /// The evaluation part of the options.
+    pub fn eval_options(&self) -> EvalOptions {
+        EvalOptions {
+            instance_id: self.instance_id.clone(),
+            patch_group: self.patch_group.clone(),
+            now: self.now,
+            boot_time: self.boot_time,
+            running_kernel: self.running_kernel.clone(),
+            arch: self.arch.clone(),
+            include_not_applicable: self.include_not_applicable,
+            max_metadata_age_days: self.max_metadata_age_days,
+        }
+    }
+}
+
+/// The baseline a host is held against: the given one (file or predefined name), else AWS's
+/// predefined default for its operating system.
+pub fn baseline_for(
+    spec: Option<&str>,
+    os: OperatingSystem,
+) -> Result<baseline::LoadedBaseline, ScanError> {
+    match spec {
+        Some(spec) => Ok(baseline::load_for_os(spec, os)?),
+        None => baseline::predefined::default_for(os).ok_or(ScanError::NoDefaultBaseline(os)),
+    }
+}
+
+/// Fails for operating systems `scan` cannot evaluate yet.
+fn check_supported(os: OperatingSystem) -> Result<(), ScanError> {
+    if matches!(os.family(), OsFamily::Rpm | OsFamily::Suse) {
+        Ok(())
+    } else {
+        Err(ScanError::Unsupported(os))
+    }
+}
+
+/// Reads what is installed on an identified host root, and its module state and name.
+pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, ScanError> {
+    check_supported(identity.operating_system)?;
+    let db = rpmdb::find_rpmdb(root)?;
+    let installed = Installed::Rpm(rpmdb::read_rpmdb(&db)?);
+    let (enabled_streams, disabled_modules) = module_state(root)?;
+    Ok(HostFacts {
+        identity,
+        installed,
+        enabled_streams,
+        disabled_modules,
+        host_name: host_name(root),
+        origin: root.path().display().to_string(),
+    })
+}
+
+/// Identifies a host root and reads its facts.
+pub fn read_host(root: &RootFs, opts: &ScanOptions) -> Result<HostFacts, ScanError> {
+    let identity = identify(root, opts)?;
+    read_host_as(root, identity)
+}
+
+/// The repository directories to read for a host root: `--repo` ones, else its own cache.
+pub fn repo_dirs(root: &RootFs, explicit: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
+    if !explicit.is_empty() {
+        return Ok(explicit.to_vec());
+    }
+    let (found, looked) = cached_repositories(root);
+    if found.is_empty() {
+        return Err(ScanError::NoRepositories {
+            root: root.path().to_path_buf(),
+            looked,
+        });
+    }
+    Ok(found)
+}
+
+/// Reads a repository set for hosts of one package family.
+pub fn load_repo_set(family: OsFamily, dirs: &[PathBuf]) -> Result<RepoIndex, ScanError> {
+    match family {
+        OsFamily::Rpm | OsFamily::Suse => Ok(RepoIndex::Rpm(load_index(dirs)?)),
+        _ => Err(ScanError::UnsupportedFamily(family)),
+    }
+}
+
+/// Holds one host's facts against a baseline and a repository set (spec §3–§5).
+pub fn evaluate(
+    facts: &HostFacts,
+    index: &RepoIndex,
+    loaded: &baseline::LoadedBaseline,
+    opts: &EvalOptions,
+) -> Result<HostReport, ScanError> {
+    let os = facts.identity.operating_system;
     let mut warnings: Vec<String> = loaded
         .warnings
         .iter()
@@ -229,23 +373,49 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
             loaded.baseline.name, loaded.baseline.operating_system
         ));
     }
-
-    let db = rpmdb::find_rpmdb(&root)?;
-    let repos = if opts.repos.is_empty() {
-        let (found, looked) = cached_repositories(&root);
-        if found.is_empty() {
-            return Err(ScanError::NoRepositories {
-                root: root.path().to_path_buf(),
-                looked,
-            });
+    let eval = match (&facts.installed, index) {
+        (Installed::Rpm(installed), RepoIndex::Rpm(index)) => {
+            metadata_age_warnings(index, opts, &mut warnings);
+            let host = HostOptions {
+                enabled_streams: facts.enabled_streams.clone(),
+                disabled_modules: facts.disabled_modules.clone(),
+                boot_time: opts.boot_time,
+                running_kernel: opts.running_kernel.clone(),
+                arch: opts.arch.clone(),
+            };
+            let ctx = Context {
+                baseline: &loaded.baseline,
+                product: &facts.identity.product,
+                now: opts.now,
+            };
+            states::evaluate_host(&ctx, installed, index, &host)
         }
-        found
-    } else {
-        opts.repos.clone()
     };
-    // The host's database and the repositories are independent: read them side by side.
-    let (installed, index) = rayon::join(|| rpmdb::read_rpmdb(&db), || load_index(&repos));
-    let (installed, index) = (installed?, index?);
+    for e in &eval.unused_entries {
+        warnings.push(format!(
+            "baseline entry {e:?} matches nothing in this scan (stale baseline?)"
+        ));
+    }
+    let instance_id = opts
+        .instance_id
+        .clone()
+        .or_else(|| facts.host_name.clone())
+        .unwrap_or_else(|| facts.origin.clone());
+    Ok(HostReport::new(
+        &eval,
+        &ReportContext {
+            instance_id: &instance_id,
+            patch_group: &opts.patch_group,
+            baseline_id: loaded.baseline.report_id(),
+            start: opts.now,
+            end: opts.now,
+            include_not_applicable: opts.include_not_applicable,
+        },
+        warnings,
+    ))
+}
+
+fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut Vec<String>) {
     for r in &index.repos {
         match r.timestamp {
             Some(t) if opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400 => {
@@ -260,49 +430,30 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
             _ => {}
         }
     }
-
-    let (enabled_streams, disabled_modules) = module_state(&root)?;
-    let host = HostOptions {
-        enabled_streams,
-        disabled_modules,
-        boot_time: opts.boot_time,
-        running_kernel: opts.running_kernel.clone(),
-        arch: opts.arch.clone(),
-    };
-    let ctx = Context {
-        baseline: &loaded.baseline,
-        product: &identity.product,
-        now: opts.now,
-    };
-    let eval = states::evaluate_host(&ctx, &installed, &index, &host);
-    for e in &eval.unused_entries {
-        warnings.push(format!(
-            "baseline entry {e:?} matches nothing in this scan (stale baseline?)"
-        ));
-    }
-    let instance_id = opts.instance_id.clone().unwrap_or_else(|| host_name(&root));
-    let end = opts.now.max(start);
-    Ok(HostReport::new(
-        &eval,
-        &ReportContext {
-            instance_id: &instance_id,
-            patch_group: &opts.patch_group,
-            baseline_id: loaded.baseline.report_id(),
-            start,
-            end,
-            include_not_applicable: opts.include_not_applicable,
-        },
-        warnings,
-    ))
 }
 
-fn host_name(root: &RootFs) -> String {
+/// Scans one host root end to end: identify it, then read its package database and its
+/// repositories side by side, then evaluate.
+pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
+    let root = RootFs::new(&opts.root)?;
+    let identity = identify(&root, opts)?;
+    let os = identity.operating_system;
+    check_supported(os)?;
+    let loaded = baseline_for(opts.baseline.as_deref(), os)?;
+    let dirs = repo_dirs(&root, &opts.repos)?;
+    let (facts, index) = rayon::join(
+        || read_host_as(&root, identity),
+        || load_repo_set(os.family(), &dirs),
+    );
+    evaluate(&facts?, &index?, &loaded, &opts.eval_options())
+}
+
+fn host_name(root: &RootFs) -> Option<String> {
     root.resolve("etc/hostname")
         .ok()
         .and_then(|p| std::fs::read_to_string(p).ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| root.path().display().to_string())
 }
 
 /// Reads repository directories into one update index.

@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod engine;
+pub mod fleet;
 pub mod host;
 pub mod repo;
 pub mod report;

@@ -69,8 +69,11 @@ fn large_bed(c: &mut Criterion) {
             .expect("repos")
             .map(|e| e.expect("entry").path())
             .collect(),
-        now: 1_748_779_200,
-        max_metadata_age_days: 30,
+        eval: patchscan::scan::EvalOptions {
+            now: 1_748_779_200,
+            max_metadata_age_days: 30,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let mut g = c.benchmark_group("scan");

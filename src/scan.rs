@@ -25,17 +25,8 @@ pub struct ScanOptions {
     pub baseline: Option<String>,
     pub os: Option<OperatingSystem>,
     pub product: Option<String>,
-    pub instance_id: Option<String>,
-    pub patch_group: String,
-    /// "Now", UNIX seconds UTC.
-    pub now: i64,
-    pub boot_time: Option<i64>,
-    pub running_kernel: Option<String>,
-    /// The host architecture, when the installed packages should not decide it.
-    pub arch: Option<String>,
-    pub include_not_applicable: bool,
-    /// Warn when a repository's metadata is older than this many days.
-    pub max_metadata_age_days: u32,
+    /// How the host is evaluated and reported.
+    pub eval: EvalOptions,
 }
 
 /// Why a host could not be scanned.
@@ -269,27 +260,16 @@ pub struct EvalOptions {
     pub patch_group: String,
     /// "Now", UNIX seconds UTC.
     pub now: i64,
+    /// Last boot, UNIX seconds: packages installed after it are pending a reboot.
     pub boot_time: Option<i64>,
+    /// The running kernel release, on a live scan.
     pub running_kernel: Option<String>,
+    /// The host architecture, when the installed packages should not decide it.
     pub arch: Option<String>,
+    /// List NotApplicable patches too (they are always counted).
     pub include_not_applicable: bool,
+    /// Warn when a repository's metadata is older than this many days.
     pub max_metadata_age_days: u32,
-}
-
-impl ScanOptions {
-    /// The evaluation part of the options.
-    pub fn eval_options(&self) -> EvalOptions {
-        EvalOptions {
-            instance_id: self.instance_id.clone(),
-            patch_group: self.patch_group.clone(),
-            now: self.now,
-            boot_time: self.boot_time,
-            running_kernel: self.running_kernel.clone(),
-            arch: self.arch.clone(),
-            include_not_applicable: self.include_not_applicable,
-            max_metadata_age_days: self.max_metadata_age_days,
-        }
-    }
 }
 
 /// The baseline a host is held against: the given one (file or predefined name), else AWS's
@@ -448,7 +428,7 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
         || read_host_as(&root, identity),
         || load_repo_set(os.family(), &dirs),
     );
-    evaluate(&facts?, &index?, &loaded, &opts.eval_options())
+    evaluate(&facts?, &index?, &loaded, &opts.eval)
 }
 
 fn host_name(root: &RootFs) -> Option<String> {

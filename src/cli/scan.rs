@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::baseline::OperatingSystem;
 use crate::exit;
 use crate::report::table;
-use crate::scan::{self, ScanOptions};
+use crate::scan::{self, EvalOptions, ScanOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
@@ -116,14 +116,16 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         baseline: args.baseline.clone(),
         os: args.os,
         product: args.product.clone(),
-        instance_id: args.instance_id.clone(),
-        patch_group: args.patch_group.clone(),
-        now,
-        boot_time: args.boot_time,
-        running_kernel: running_kernel(&args),
-        arch: args.arch.clone(),
-        include_not_applicable: args.include_not_applicable,
-        max_metadata_age_days: args.max_metadata_age,
+        eval: EvalOptions {
+            instance_id: args.instance_id.clone(),
+            patch_group: args.patch_group.clone(),
+            now,
+            boot_time: args.boot_time,
+            running_kernel: running_kernel(&args),
+            arch: args.arch.clone(),
+            include_not_applicable: args.include_not_applicable,
+            max_metadata_age_days: args.max_metadata_age,
+        },
     };
     let report = scan::scan(&opts).map_err(|e| anyhow!(e))?;
     match args.format {

@@ -237,6 +237,19 @@ impl RootFs {
         Ok((shown, names))
     }
 
+    /// The target of `rel` when it (its last component, its parents resolved) is a symlink.
+    pub fn symlink_target(&self, rel: &str) -> Option<PathBuf> {
+        let path = Path::new(rel);
+        let parent = path.parent().map(|p| p.to_string_lossy().into_owned());
+        let inside = self.resolve_inside(&parent.unwrap_or_default()).ok()?;
+        let here = inside.join(path.file_name()?);
+        if self.kind(&here).ok()? == Kind::Symlink {
+            self.link_target(&here).ok()
+        } else {
+            None
+        }
+    }
+
     /// Whether `rel` resolves to a regular file.
     pub fn is_file(&self, rel: &str) -> bool {
         self.resolve_inside(rel)

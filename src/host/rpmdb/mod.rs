@@ -73,9 +73,10 @@ pub enum RpmDbError {
     /// The database read cleanly but lists no packages: a wrong or wiped file, not a clean host.
     #[error("{}: the rpm database lists no packages", .path.display())]
     Empty { path: PathBuf },
-    /// A host root with no rpm database in any place rpm keeps one.
-    #[error("{}: no rpm database in {}", .root.display(), RPMDB_DIRS.join(" or "))]
-    NotFound { root: PathBuf },
+    /// A host root with no rpm database in any place rpm keeps one; `links` says which of
+    /// those places are symlinks (followed inside the root, never out of it).
+    #[error("{}: no rpm database in {}{links}", .root.display(), RPMDB_DIRS.join(" or "))]
+    NotFound { root: PathBuf, links: String },
     /// A path inside a host root could not be resolved.
     #[error(transparent)]
     RootFs(#[from] RootFsError),
@@ -235,8 +236,31 @@ fn find_in_root(root: &RootFs) -> Result<(String, PathBuf), RpmDbError> {
             }
         }
     }
+    let links: Vec<String> = RPMDB_DIRS
+        .iter()
+        .filter_map(|dir| {
+            let target = root.symlink_target(dir)?;
+            let inside = root.resolve(dir).ok();
+            Some(match inside {
+                Some(p) => format!(
+                    "{dir} is a link to {} (followed inside the root: {})",
+                    target.display(),
+                    p.display()
+                ),
+                None => format!(
+                    "{dir} is a link to {}, which does not exist inside the root",
+                    target.display()
+                ),
+            })
+        })
+        .collect();
     Err(RpmDbError::NotFound {
         root: root.path().to_path_buf(),
+        links: if links.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", links.join("; "))
+        },
     })
 }
 

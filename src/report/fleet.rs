@@ -356,7 +356,8 @@ impl Table {
 }
 
 /// Both tables in one format, optionally partitioned: `OUT/summaries.EXT` and
-/// `OUT/patches.EXT`, or `OUT/summaries/KEY=value/part-0.EXT` and the same for patches.
+/// `OUT/patches.EXT`, or `OUT/summaries/KEY=value/part-0.parquet` (other formats:
+/// `OUT/EXT/summaries/KEY=value/part-0.EXT`) and the same for patches.
 pub struct TableSink<E: TableEncoder> {
     out: PathBuf,
     extension: &'static str,
@@ -383,11 +384,17 @@ impl<E: TableEncoder> TableSink<E> {
                         .join(format!("{}.{}", table.name(), self.extension)),
                     None,
                 ),
+                // Partitioned Parquet is `OUT/TABLE/…` (what Spark, DuckDB and pyarrow read as
+                // a dataset); other formats get their own root so no dataset mixes formats.
                 Some(p) => (
-                    self.out
-                        .join(table.name())
-                        .join(part)
-                        .join(format!("part-0.{}", self.extension)),
+                    if self.extension == "parquet" {
+                        self.out.clone()
+                    } else {
+                        self.out.join(self.extension)
+                    }
+                    .join(table.name())
+                    .join(part)
+                    .join(format!("part-0.{}", self.extension)),
                     p.dropped_column(),
                 ),
             };

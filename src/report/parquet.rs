@@ -207,9 +207,22 @@ fn scan_table(out: &Path, name: &str) -> Result<(PathBuf, LazyFrame), ReportErro
             ),
         });
     };
+    // Partition values are text (a patch group named `2024` stays a string): name the key's
+    // type instead of letting the reader guess numbers and dates.
+    let key = hive
+        .then(|| {
+            std::fs::read_dir(&dir).ok()?.find_map(|e| {
+                let name = e.ok()?.file_name().to_string_lossy().into_owned();
+                name.split_once('=').map(|(k, _)| k.to_string())
+            })
+        })
+        .flatten();
     let args = ScanArgsParquet {
         hive_options: HiveOptions {
             enabled: Some(hive),
+            try_parse_dates: false,
+            schema: key
+                .map(|k| Arc::new(Schema::from_iter([Field::new(k.into(), DataType::String)]))),
             ..HiveOptions::new_enabled()
         },
         glob: hive,
@@ -234,6 +247,38 @@ fn ints(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<i64>, ReportError
     let col = col.cast(&DataType::Int64).map_err(read_err(path))?;
     let ca = col.i64().map_err(read_err(path))?;
     Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+/// Vendor severities, most severe first (either case, `Medium` as `Moderate`), then other
+/// words, then none.
+fn severity_rank() -> Expr {
+    let is = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| col("Severity").eq(lit(*n)))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false))
+    };
+    when(is(&["Critical", "critical", "CRITICAL"]))
+        .then(lit(0i32))
+        .when(is(&[
+            "Important",
+            "important",
+            "High",
+            "high",
+            "IMPORTANT",
+            "HIGH",
+        ]))
+        .then(lit(1i32))
+        .when(is(&[
+            "Moderate", "moderate", "Medium", "medium", "MODERATE", "MEDIUM",
+        ]))
+        .then(lit(2i32))
+        .when(is(&["Low", "low", "LOW"]))
+        .then(lit(3i32))
+        .when(is(&[""]))
+        .then(lit(5i32))
+        .otherwise(lit(4i32))
 }
 
 fn status_is(status: &str) -> Expr {
@@ -404,10 +449,13 @@ pub fn read_fleet_view(out: &Path, top: usize) -> Result<FleetView, ReportError>
                 .cast(DataType::Int64)
                 .alias("critical_hosts"),
             col("Severity")
-                .filter(col("Severity").neq(lit("")))
+                .sort_by([severity_rank()], SortMultipleOptions::default())
                 .first()
                 .alias("severity"),
-            col("Classification").first().alias("classification"),
+            col("Classification")
+                .sort(SortOptions::default())
+                .last()
+                .alias("classification"),
         ])
         .sort_by_exprs(
             [col("hosts"), col("critical_hosts"), col("AdvisoryIds")],

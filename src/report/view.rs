@@ -54,7 +54,7 @@ pub struct AdvisoryRow {
     pub hosts: i64,
     /// Of those, the hosts whose baseline counts the patch CRITICAL (compliance level).
     pub critical_hosts: i64,
-    /// The vendor's severity of the advisory's missing patches.
+    /// The highest vendor severity among the advisory's missing patches.
     pub vendor_severity: String,
     pub classification: String,
 }

@@ -16,7 +16,8 @@ use patchscan::report::fleet::{FleetSink, TableSink};
 use patchscan::report::parquet::ParquetTable;
 
 fn slice_manifest(bed: &Path, dir: &Path, inventories: usize, roots: usize) -> PathBuf {
-    let full = std::fs::read_to_string(bed.join("fleet.toml")).expect("fleet.toml of the bench bed");
+    let full =
+        std::fs::read_to_string(bed.join("fleet.toml")).expect("fleet.toml of the bench bed");
     let head: String = full
         .lines()
         .take_while(|l| !l.starts_with("[[host_lists]]"))
@@ -50,22 +51,26 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("fleet");
     group.sample_size(10);
     for jobs in [1, 2] {
-        group.bench_function(format!("500 inventories + 5 roots, {jobs} thread(s)"), |b| {
-            b.iter(|| {
-                let out = dir.path().join(format!("out-{jobs}"));
-                let sinks: Vec<Box<dyn FleetSink>> =
-                    vec![Box::new(TableSink::<ParquetTable>::new(&out, "parquet", None))];
-                let opts = RunOptions {
-                    jobs,
-                    now: manifest.now.unwrap_or(0),
-                    progress: false,
-                    ..Default::default()
-                };
-                let summary = fleet::run(&manifest, &opts, sinks).expect("fleet run");
-                assert_eq!(summary.failed, 0);
-                summary.hosts
-            })
-        });
+        group.bench_function(
+            format!("500 inventories + 5 roots, {jobs} thread(s)"),
+            |b| {
+                b.iter(|| {
+                    let out = dir.path().join(format!("out-{jobs}"));
+                    let sinks: Vec<Box<dyn FleetSink>> = vec![Box::new(
+                        TableSink::<ParquetTable>::new(&out, "parquet", None),
+                    )];
+                    let opts = RunOptions {
+                        jobs,
+                        now: manifest.now.unwrap_or(0),
+                        progress: false,
+                        ..Default::default()
+                    };
+                    let summary = fleet::run(&manifest, &opts, sinks).expect("fleet run");
+                    assert_eq!(summary.failed, 0);
+                    summary.hosts
+                })
+            },
+        );
     }
     group.finish();
 }

@@ -507,3 +507,54 @@ pub fn file_schema(path: &Path) -> Result<Vec<(String, String)>, ReportError> {
         .map(|(n, t)| (n.to_string(), t.to_string()))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fleet::{PATCH_COLUMNS, SUMMARY_COLUMNS};
+
+    /// Both tables written with a null, an empty list and a timestamp, then read back: the
+    /// types polars reads are the ones the schema documents.
+    #[test]
+    fn tables_read_back_with_their_types() {
+        let dir = tempfile::tempdir().unwrap();
+        for columns in [SUMMARY_COLUMNS, PATCH_COLUMNS] {
+            let dest = dir.path().join("t.parquet");
+            let mut table = ParquetTable::create(&dest, columns.to_vec()).unwrap();
+            let list = vec!["CVE-2025-1".to_string(), "CVE-2025-2".to_string()];
+            for i in 0..3 {
+                let row: Vec<Value<'_>> = columns
+                    .iter()
+                    .map(|(_, t)| match t {
+                        ColumnType::Text if i == 1 => Value::Null,
+                        ColumnType::Text => Value::Text("x"),
+                        ColumnType::Count => Value::Count(i),
+                        ColumnType::Timestamp => Value::Timestamp(1_748_779_200_000),
+                        ColumnType::TextList if i == 2 => Value::List(&[]),
+                        ColumnType::TextList => Value::List(&list),
+                    })
+                    .collect();
+                table.write_row(&row).unwrap();
+            }
+            assert!(!dest.exists(), "nothing at the final path before finish");
+            table.finish().unwrap();
+            let got = file_schema(&dest).unwrap();
+            let want: Vec<(String, String)> = columns
+                .iter()
+                .map(|(n, t)| {
+                    let t = match t {
+                        ColumnType::Text => "str",
+                        ColumnType::Count => "i64",
+                        ColumnType::Timestamp => "datetime[ms]",
+                        ColumnType::TextList => "list[str]",
+                    };
+                    (n.to_string(), t.to_string())
+                })
+                .collect();
+            assert_eq!(got, want);
+            let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(names.len(), 1, "no temporary file left behind");
+            std::fs::remove_file(&dest).unwrap();
+        }
+    }
+}

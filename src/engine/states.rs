@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::approval::{self, AdvisoryFacts, ApprovedBy, Context, PatchFacts, Verdict};
 use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
 use crate::repo::index::{AvailablePackage, DateSource, UpdateIndex};
-use crate::version::{Nevra, RpmEvr};
+use crate::version::{Nevra, PackageVersion};
 
 /// A patch's compliance state, spelled as agents upload it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -78,8 +78,8 @@ pub struct Decision {
     pub name: String,
     pub arch: String,
     pub state: PatchState,
-    pub installed: Option<RpmEvr>,
-    pub candidate: Option<RpmEvr>,
+    pub installed: Option<PackageVersion>,
+    pub candidate: Option<PackageVersion>,
     /// Title-case notice type of the chosen version (`Security`, `Bugfix`, …), or empty.
     pub classification: String,
     /// Vendor severity of the chosen version's notice, or empty.
@@ -316,7 +316,7 @@ pub fn evaluate_host<I: InstalledView>(
             name: name.to_string(),
             arch: arch.to_string(),
             state: PatchState::InstalledOther,
-            installed: Some(inst_nevra.evr.clone()),
+            installed: Some(PackageVersion::Rpm(inst_nevra.evr.clone())),
             candidate: None,
             classification: String::new(),
             severity: String::new(),
@@ -351,7 +351,7 @@ pub fn evaluate_host<I: InstalledView>(
             continue;
         };
         let adv = best.advisory.map(|i| &index.advisories[i]);
-        d.candidate = Some(best.pkg.nevra.evr.clone());
+        d.candidate = Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone()));
         d.classification = adv
             .and_then(|a| a.kind.as_deref())
             .map(approval::canonical_classification)
@@ -439,7 +439,7 @@ pub fn evaluate_host<I: InstalledView>(
                     arch: arch.to_string(),
                     state: PatchState::NotApplicable,
                     installed: None,
-                    candidate: Some(best.pkg.nevra.evr.clone()),
+                    candidate: Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone())),
                     classification: String::new(),
                     severity: String::new(),
                     compliance_level: best.verdict.compliance_level,
@@ -622,6 +622,10 @@ mod tests {
             .unwrap_or_else(|| panic!("{name}.{arch} not reported"))
     }
 
+    fn rpm(v: &Option<PackageVersion>) -> &crate::version::RpmEvr {
+        v.as_ref().and_then(PackageVersion::as_rpm).unwrap()
+    }
+
     #[test]
     fn default_baseline_states() {
         let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
@@ -651,7 +655,7 @@ mod tests {
         // The newest installed kernel is evaluated; only one kernel decision.
         let k: Vec<_> = e.decisions.iter().filter(|d| d.name == "kernel").collect();
         assert_eq!(k.len(), 1);
-        assert_eq!(k[0].installed.as_ref().unwrap().version, "6.1.9");
+        assert_eq!(rpm(&k[0].installed).version, "6.1.9");
         assert_eq!(k[0].state, PatchState::Missing);
         // zlib: available version equals installed but has no advisory → not approved.
         assert_eq!(find(&e, "zlib", "x86_64").state, PatchState::InstalledOther);
@@ -661,7 +665,7 @@ mod tests {
         );
         // nodejs: stream 20 is not enabled; 18 is the default → 18.20 is the candidate.
         let node = find(&e, "nodejs", "x86_64");
-        assert_eq!(node.candidate.as_ref().unwrap().version, "18.20.0");
+        assert_eq!(rpm(&node.candidate).version, "18.20.0");
         // nginx not installed, approved → NotApplicable.
         assert_eq!(find(&e, "nginx", "x86_64").state, PatchState::NotApplicable);
     }
@@ -678,7 +682,7 @@ mod tests {
             .into_iter()
             .find(|d| d.name == "nodejs")
             .unwrap();
-        assert_eq!(node.candidate.unwrap().version, "20.12.0");
+        assert_eq!(rpm(&node.candidate).version, "20.12.0");
     }
 
     fn custom(json: &str) -> Baseline {
@@ -719,7 +723,7 @@ mod tests {
             .into_iter()
             .find(|d| d.name == "openssl")
             .unwrap();
-        assert_eq!(ssl.candidate.unwrap().release, "3");
+        assert_eq!(rpm(&ssl.candidate).release, "3");
     }
 
     #[test]
@@ -811,6 +815,6 @@ mod tests {
             .find(|d| d.name == "openssl" && d.arch == "i686")
             .unwrap();
         assert_eq!(d.state, PatchState::Missing);
-        assert_eq!(d.candidate.as_ref().unwrap().release, "3");
+        assert_eq!(rpm(&d.candidate).release, "3");
     }
 }

@@ -169,15 +169,16 @@ impl HostReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::version::RpmEvr;
+    use crate::version::{PackageVersion, RpmEvr};
 
     fn d(name: &str, state: PatchState, class: &str, level: ComplianceLevel) -> Decision {
         Decision {
             name: name.into(),
             arch: "x86_64".into(),
             state,
-            installed: Some(RpmEvr::new(0, "1.0", "1")),
-            candidate: (state == PatchState::Missing).then(|| RpmEvr::new(2, "1.1", "1")),
+            installed: Some(PackageVersion::Rpm(RpmEvr::new(0, "1.0", "1"))),
+            candidate: (state == PatchState::Missing)
+                .then(|| PackageVersion::Rpm(RpmEvr::new(2, "1.1", "1"))),
             classification: class.into(),
             severity: "Important".into(),
             compliance_level: level,

@@ -569,6 +569,10 @@ fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut
 /// Scans one host root end to end: identify it, then read its package database and its
 /// repositories side by side, then evaluate.
 pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
+    scan_keeping(opts).map(|(report, _, _)| report)
+}
+
+fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex), ScanError> {
     let root = RootFs::new(&opts.root)?;
     let identity = identify(&root, opts)?;
     let os = identity.operating_system;
@@ -582,7 +586,19 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
         }
     };
     let (facts, index) = rayon::join(|| read_host_as(&root, identity), load_index);
-    evaluate(&facts?, &index?, &loaded, &opts.eval)
+    let (facts, index) = (facts?, index?);
+    let report = evaluate(&facts, &index, &loaded, &opts.eval)?;
+    Ok((report, facts, index))
+}
+
+/// [`scan`] for a process that exits right after: the host's facts and the repository index
+/// are not freed (for a Debian archive's 65,000 versions that is 10–20 ms of `free` at the
+/// end of a scan of about 60 ms).
+pub fn scan_and_exit(opts: &ScanOptions) -> Result<HostReport, ScanError> {
+    let (report, facts, index) = scan_keeping(opts)?;
+    std::mem::forget(facts);
+    std::mem::forget(index);
+    Ok(report)
 }
 
 fn host_name(root: &RootFs) -> Option<String> {

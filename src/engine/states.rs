@@ -100,7 +100,8 @@ pub struct Decision {
 pub struct Evaluation {
     /// Installed packages' decisions and the Missing ones (NotApplicable listed separately).
     pub decisions: Vec<Decision>,
-    /// Not-installed packages with an approved version (counted as NotApplicable).
+    /// Not-installed packages with an approved version (counted as NotApplicable), in no
+    /// particular order: reports sort what they list.
     pub not_applicable: Vec<Decision>,
     /// Approved/rejected entries that matched nothing (a stale baseline is a finding).
     pub unused_entries: Vec<String>,

@@ -151,7 +151,10 @@ impl HostReport {
         s.non_compliant_severity = worst;
         let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
         if ctx.include_not_applicable {
-            patches.extend(eval.not_applicable.iter().map(record));
+            // Listed by name and arch whatever order the engine produced them in.
+            let mut na: Vec<&Decision> = eval.not_applicable.iter().collect();
+            na.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+            patches.extend(na.into_iter().map(record));
         }
         HostReport {
             patch_state: s,

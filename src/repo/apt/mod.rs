@@ -82,7 +82,8 @@ pub struct AptList {
 pub struct AvailableDeb {
     pub version: DebVersion,
     pub arch: Arc<str>,
-    /// The `Priority` of the first list that offered it.
+    /// The `Priority` of a list offering it (the largest such list: equal versions carry the
+    /// same fields in practice).
     pub priority: Option<Arc<str>>,
     pub section: Option<Arc<str>>,
     /// Indexes into [`AptIndex::lists`] (most versions are in one or two lists).
@@ -103,7 +104,9 @@ pub struct AptIndex {
 
 /// Available versions by package name (foldhash: the index is rebuilt per run from files, so
 /// hash flooding is not a concern, and SipHash was a tenth of the load time).
-pub type PackageMap = HashMap<Box<str>, Vec<AvailableDeb>, foldhash::fast::RandomState>;
+/// Most names have one version: it is kept inline, not in an allocation of its own.
+pub type PackageMap =
+    HashMap<Box<str>, smallvec::SmallVec<[AvailableDeb; 1]>, foldhash::fast::RandomState>;
 
 /// Which of an index's lists a host uses, and which of those it trusts.
 #[derive(Debug, Clone)]
@@ -176,31 +179,49 @@ impl AptIndex {
 
     /// Number of available versions.
     pub fn package_count(&self) -> usize {
-        self.packages.values().map(Vec::len).sum()
+        self.packages.values().map(|v| v.len()).sum()
     }
+}
 
-    fn add(&mut self, list: AptList, stanzas: Vec<PackageStanza>) {
-        let idx = self.lists.len() as u32;
-        self.lists.push(list);
-        self.packages.reserve(stanzas.len());
-        for p in stanzas {
-            let versions = self.packages.entry(p.name).or_default();
-            match versions
+/// Adds one stanza of list `idx` to a map (an equal version from another list gains the list).
+fn insert(map: &mut PackageMap, p: PackageStanza, idx: u32) {
+    let versions = map.entry(p.name).or_default();
+    match versions
+        .iter_mut()
+        .find(|v| v.arch == p.arch && v.version == p.version)
+    {
+        Some(v) => {
+            if !v.lists.contains(&idx) {
+                v.lists.push(idx);
+            }
+        }
+        None => versions.push(AvailableDeb {
+            version: p.version,
+            arch: p.arch,
+            priority: p.priority,
+            section: p.section,
+            lists: smallvec::smallvec![idx],
+        }),
+    }
+}
+
+/// Merges one list's map into another's.
+fn merge(into: &mut PackageMap, from: PackageMap) {
+    for (name, versions) in from {
+        let target = into.entry(name).or_default();
+        for v in versions {
+            match target
                 .iter_mut()
-                .find(|v| v.arch == p.arch && v.version == p.version)
+                .find(|t| t.arch == v.arch && t.version == v.version)
             {
-                Some(v) => {
-                    if !v.lists.contains(&idx) {
-                        v.lists.push(idx);
+                Some(t) => {
+                    for l in v.lists {
+                        if !t.lists.contains(&l) {
+                            t.lists.push(l);
+                        }
                     }
                 }
-                None => versions.push(AvailableDeb {
-                    version: p.version,
-                    arch: p.arch,
-                    priority: p.priority,
-                    section: p.section,
-                    lists: smallvec::smallvec![idx],
-                }),
+                None => target.push(v),
             }
         }
     }
@@ -487,7 +508,7 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
         .collect();
     release_paths.sort();
     release_paths.dedup();
-    let (releases, stanzas) = rayon::join(
+    let (releases, maps) = rayon::join(
         || {
             release_paths
                 .par_iter()
@@ -501,24 +522,44 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
                 .collect::<Result<Vec<_>, _>>()
         },
         || {
+            // Each list straight into a map of its own (the big one is built while it is
+            // still being decompressed), then the smaller maps merged into the largest.
             found
                 .par_iter()
-                .map(|f| packages::read_packages(&f.list.path))
-                .collect::<Result<Vec<_>, _>>()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut map = PackageMap::default();
+                    map.reserve(packages::estimated_stanzas(&f.list.path));
+                    let idx = i as u32;
+                    packages::read_packages_with(&f.list.path, &mut |s| insert(&mut map, s, idx))?;
+                    Ok(map)
+                })
+                .collect::<Result<Vec<_>, AptError>>()
         },
     );
-    let (releases, stanzas) = (releases?, stanzas?);
-    let mut index = AptIndex {
-        releases,
-        ..Default::default()
-    };
-    for (mut f, s) in found.into_iter().zip(stanzas) {
-        f.list.release = f
-            .release_path
-            .as_ref()
-            .and_then(|p| release_paths.iter().position(|q| q == p));
-        index.add(f.list, s);
+    let (releases, mut maps) = (releases?, maps?);
+    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    let mut maps = maps.into_iter();
+    let mut packages = maps.next().unwrap_or_default();
+    for m in maps {
+        merge(&mut packages, m);
     }
+    let lists = found
+        .into_iter()
+        .map(|mut f| {
+            f.list.release = f
+                .release_path
+                .as_ref()
+                .and_then(|p| release_paths.iter().position(|q| q == p));
+            f.list
+        })
+        .collect();
+    let index = AptIndex {
+        lists,
+        releases,
+        packages,
+        host_lists: false,
+    };
     Ok(index)
 }
 

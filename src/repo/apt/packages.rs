@@ -42,6 +42,24 @@ pub fn read_decompressed(path: &Path) -> Result<Vec<u8>, AptError> {
     Ok(out)
 }
 
+/// About how many stanzas a `Packages` file holds, from its size and compression (Debian's
+/// average stanza is about 800 bytes), to size maps once instead of growing them.
+pub fn estimated_stanzas(path: &Path) -> usize {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = [0u8; 6];
+    let n = std::io::Read::read(&mut f, &mut head).unwrap_or(0);
+    let ratio = match compress::Compression::detect(&head[..n]) {
+        compress::Compression::Plain => 1.0,
+        compress::Compression::Lz4 => 2.7,
+        compress::Compression::Gzip | compress::Compression::Zstd => 4.5,
+        compress::Compression::Xz | compress::Compression::Bzip2 => 5.7,
+    };
+    (size as f64 * ratio / 800.0) as usize
+}
+
 /// Interns the few distinct Architecture/Priority/Section strings of an index.
 #[derive(Default)]
 struct Strings<'a>(HashMap<&'a [u8], Arc<str>, foldhash::fast::RandomState>);
@@ -88,7 +106,7 @@ pub fn parse_packages(data: &[u8], path: &Path) -> Result<Vec<PackageStanza>, Ap
         .par_iter()
         .map(|p| {
             let mut out = Vec::with_capacity(p.len() / 700);
-            parse_piece_into(p, &mut out).map(|_| out)
+            parse_piece_into(p, &mut |s| out.push(s)).map(|_| out)
         })
         .collect();
     let mut out = Vec::new();
@@ -118,8 +136,11 @@ pub fn parse_packages(data: &[u8], path: &Path) -> Result<Vec<PackageStanza>, Ap
     Ok(out)
 }
 
-/// Parses one piece into `out`; returns the number of lines it held.
-fn parse_piece_into(data: &[u8], out: &mut Vec<PackageStanza>) -> Result<usize, (usize, String)> {
+/// Parses one piece, handing each stanza to `sink`; returns the number of lines it held.
+fn parse_piece_into(
+    data: &[u8],
+    sink: &mut dyn FnMut(PackageStanza),
+) -> Result<usize, (usize, String)> {
     let mut strings = Strings::default();
     let mut reader =
         Reader::new(data).keep_only(&["Package", "Version", "Architecture", "Priority", "Section"]);
@@ -176,7 +197,7 @@ fn parse_piece_into(data: &[u8], out: &mut Vec<PackageStanza>) -> Result<usize, 
                 format!("package {name_text:?} has no 'Architecture' field"),
             ));
         };
-        out.push(PackageStanza {
+        sink(PackageStanza {
             name: name_text.into(),
             version,
             arch: strings.get(arch.value()),
@@ -194,30 +215,44 @@ const STEP: usize = 1 << 20;
 
 /// Reads one `Packages` file (compressed or not).
 pub fn read_packages(path: &Path) -> Result<Vec<PackageStanza>, AptError> {
-    read_packages_pipelined_above(path, PIPELINE_ABOVE)
+    let mut out = Vec::new();
+    read_packages_with(path, &mut |s| out.push(s))?;
+    Ok(out)
+}
+
+/// Reads one `Packages` file, handing each stanza to `sink` in file order (a large compressed
+/// file is parsed while it is still being decompressed).
+pub fn read_packages_with(
+    path: &Path,
+    sink: &mut dyn FnMut(PackageStanza),
+) -> Result<(), AptError> {
+    read_packages_pipelined_above(path, PIPELINE_ABOVE, sink)
 }
 
 fn read_packages_pipelined_above(
     path: &Path,
     pipeline_above: u64,
-) -> Result<Vec<PackageStanza>, AptError> {
+    sink: &mut dyn FnMut(PackageStanza),
+) -> Result<(), AptError> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let (format, reader) = compress::open_detected(path)?;
     if format == compress::Compression::Plain || size <= pipeline_above {
         drop(reader);
         let data = read_decompressed(path)?;
-        return parse_packages(&data, path);
+        parse_packages(&data, path)?.into_iter().for_each(sink);
+        return Ok(());
     }
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+        // A short queue: the decompressor stays at most two pieces ahead, so the same few
+        // buffers circulate.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         // Parsed pieces go back to be refilled: fresh 1 MB buffers cost page faults.
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let producer = scope.spawn(move || decompress_pieces(reader, &tx, &back_rx));
-        let mut out = Vec::with_capacity(usize::try_from(size / 60).unwrap_or(0));
         let mut lines_before = 0;
         let mut parse_error = None;
         for piece in rx.iter() {
-            match parse_piece_into(&piece, &mut out) {
+            match parse_piece_into(&piece, sink) {
                 Ok(lines) => {
                     lines_before += lines;
                     let _ = back_tx.send(piece);
@@ -239,7 +274,7 @@ fn read_packages_pipelined_above(
             return Err(e);
         }
         match produced {
-            Ok(Ok(())) => Ok(out),
+            Ok(Ok(())) => Ok(()),
             Ok(Err(source)) => Err(AptError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -338,8 +373,13 @@ mod tests {
         };
         let p = dir.path().join("Packages.gz");
         std::fs::write(&p, gz(&text)).unwrap();
-        let piped = read_packages_pipelined_above(&p, 0).unwrap();
-        let whole = read_packages_pipelined_above(&p, u64::MAX).unwrap();
+        let read = |above: u64| -> Result<Vec<PackageStanza>, AptError> {
+            let mut out = Vec::new();
+            read_packages_pipelined_above(&p, above, &mut |s| out.push(s))?;
+            Ok(out)
+        };
+        let piped = read(0).unwrap();
+        let whole = read(u64::MAX).unwrap();
         assert_eq!(piped.len(), 30_000);
         assert!(piped
             .iter()
@@ -350,18 +390,14 @@ mod tests {
         let at = broken.rfind("Installed-Size: 1").unwrap();
         broken.replace_range(at..at + 17, "Installed-Size 1");
         std::fs::write(&p, gz(&broken)).unwrap();
-        let err = read_packages_pipelined_above(&p, 0)
-            .unwrap_err()
-            .to_string();
+        let err = read(0).unwrap_err().to_string();
         let want = format!("line {}:", 29_999 * stanza(0).lines().count() + 4);
         assert!(err.contains("Packages.gz") && err.contains(&want), "{err}");
         // Truncated data: a read error naming the file and the format.
         let bytes = gz(&text);
         std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
         for above in [0, u64::MAX] {
-            let err = read_packages_pipelined_above(&p, above)
-                .unwrap_err()
-                .to_string();
+            let err = read(above).unwrap_err().to_string();
             assert!(err.contains("Packages.gz") && err.contains("gzip"), "{err}");
         }
     }

@@ -9,6 +9,7 @@
 //! non-security build exists, as AWS's agent does.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use super::approval::{self, ApprovedBy, Context, PatchFacts, Verdict};
 use super::states::{Decision, Evaluation, HostOptions, PatchState};
@@ -49,15 +50,17 @@ fn arch_compatible(installed: &str, available: &str, native: &str) -> bool {
 struct Judged<'i> {
     pkg: &'i AvailableDeb,
     security: bool,
-    verdict: Verdict,
+    verdict: Rc<Verdict>,
 }
 
-fn is_security(p: &AvailableDeb, index: &AptIndex, sel: &AptSelection) -> bool {
-    p.lists.iter().any(|&l| {
-        let l = l as usize;
-        sel.enabled[l] && sel.trusted[l] && index.is_security_list(l)
-    })
+fn is_security(p: &AvailableDeb, sel: &AptSelection) -> bool {
+    p.lists.iter().any(|&l| sel.security[l as usize])
 }
+
+/// Verdicts by (Priority, Section, security): without patch lists that is all a verdict
+/// depends on, and a Debian archive has a few hundred combinations for 65,000 versions.
+type VerdictCache<'i> =
+    HashMap<(Option<&'i str>, Option<&'i str>, bool), Rc<Verdict>, foldhash::fast::RandomState>;
 
 fn enabled(p: &AvailableDeb, sel: &AptSelection) -> bool {
     p.lists.iter().any(|&l| sel.enabled[l as usize])
@@ -66,18 +69,29 @@ fn enabled(p: &AvailableDeb, sel: &AptSelection) -> bool {
 fn judge<'i>(
     name: &str,
     pkg: &'i AvailableDeb,
-    index: &AptIndex,
     sel: &AptSelection,
     ctx: &Context<'_>,
     used: &mut HashSet<String>,
+    cache: &mut VerdictCache<'i>,
 ) -> Judged<'i> {
     let b = ctx.baseline;
-    let forms = if b.approved_patches.is_empty() && b.rejected_patches.is_empty() {
-        PackageForms::none()
-    } else {
+    let security = is_security(pkg, sel);
+    let lists = !(b.approved_patches.is_empty() && b.rejected_patches.is_empty());
+    let key = (pkg.priority.as_deref(), pkg.section.as_deref(), security);
+    if !lists {
+        if let Some(v) = cache.get(&key) {
+            return Judged {
+                pkg,
+                security,
+                verdict: Rc::clone(v),
+            };
+        }
+    }
+    let forms = if lists {
         PackageForms::apt(name, pkg.version.as_str(), &pkg.arch)
+    } else {
+        PackageForms::none()
     };
-    let security = is_security(pkg, index, sel);
     let facts = PatchFacts {
         forms: &forms,
         advisory: None,
@@ -86,7 +100,7 @@ fn judge<'i>(
         is_security: security,
         release_time: 0,
     };
-    let verdict = approval::evaluate(&facts, ctx);
+    let verdict = Rc::new(approval::evaluate(&facts, ctx));
     for by in &verdict.approved_by {
         if let ApprovedBy::ApprovedPatch(e) = by {
             used.insert(e.clone());
@@ -94,6 +108,9 @@ fn judge<'i>(
     }
     if let Some(r) = &verdict.rejected_by {
         used.insert(r.clone());
+    }
+    if !lists {
+        cache.insert(key, Rc::clone(&verdict));
     }
     Judged {
         pkg,
@@ -153,6 +170,7 @@ pub fn evaluate_host(
         .or_else(|| native_arch(installed))
         .unwrap_or_default();
     let mut used: HashSet<String> = HashSet::new();
+    let mut cache = VerdictCache::default();
     let mut out = Evaluation::default();
     let mut installed_keys: HashSet<(&str, &str), foldhash::fast::RandomState> = HashSet::default();
 
@@ -175,7 +193,7 @@ pub fn evaluate_host(
                             && p.version >= inst.version
                             && enabled(p, selection)
                     })
-                    .map(|p| judge(&inst.name, p, index, selection, ctx, &mut used))
+                    .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
                     .collect()
             })
             .unwrap_or_default();
@@ -295,7 +313,7 @@ pub fn evaluate_host(
             if !applies || !enabled(v, selection) {
                 continue;
             }
-            let j = judge(name, v, index, selection, ctx, &mut used);
+            let j = judge(name, v, selection, ctx, &mut used, &mut cache);
             if !j.verdict.is_approved() {
                 continue;
             }

@@ -113,14 +113,28 @@ pub type PackageMap =
 pub struct AptSelection {
     pub enabled: Vec<bool>,
     pub trusted: Vec<bool>,
+    /// Enabled, trusted and a security pocket ([`AptIndex::is_security_list`]).
+    pub security: Vec<bool>,
 }
 
 impl AptSelection {
     /// Every list enabled and trusted (lists given with `--repo`).
     pub fn all(index: &AptIndex) -> Self {
+        Self::new(
+            index,
+            vec![true; index.lists.len()],
+            vec![true; index.lists.len()],
+        )
+    }
+
+    fn new(index: &AptIndex, enabled: Vec<bool>, trusted: Vec<bool>) -> Self {
+        let security = (0..index.lists.len())
+            .map(|i| enabled[i] && trusted[i] && index.is_security_list(i))
+            .collect();
         AptSelection {
-            enabled: vec![true; index.lists.len()],
-            trusted: vec![true; index.lists.len()],
+            enabled,
+            trusted,
+            security,
         }
     }
 
@@ -153,7 +167,7 @@ impl AptSelection {
                 }
             }
         }
-        AptSelection { enabled, trusted }
+        Self::new(index, enabled, trusted)
     }
 
     /// Whether no list is enabled.

@@ -13,7 +13,7 @@ use crate::host::rootfs::RootFs;
 use crate::host::rpmdb::{self, InstalledRpm};
 use crate::repo::apt::{self, AptIndex, AptSelection, SourceEntry};
 use crate::repo::index::UpdateIndex;
-use crate::report::model::{HostReport, ReportContext};
+use crate::report::model::{HostReport, ReportContext, RepositoryRecord};
 use crate::version::Nevra;
 
 /// What to scan and how.
@@ -409,6 +409,7 @@ pub fn evaluate(
             loaded.baseline.name, loaded.baseline.operating_system
         ));
     }
+    let mut repositories = Vec::new();
     let eval = match (&facts.installed, index) {
         (Installed::Deb { packages, sources }, RepoIndex::Apt(index)) => {
             let selection = match (index.host_lists, sources) {
@@ -437,6 +438,7 @@ pub fn evaluate(
                 (false, _) => AptSelection::all(index),
             };
             apt_warnings(index, &selection, opts, &mut warnings);
+            repositories = apt_repositories(index, &selection);
             let host = HostOptions {
                 boot_time: opts.boot_time,
                 arch: opts.arch.clone(),
@@ -487,7 +489,7 @@ pub fn evaluate(
         .clone()
         .or_else(|| facts.host_name.clone())
         .unwrap_or_else(|| facts.origin.clone());
-    Ok(HostReport::new(
+    let mut report = HostReport::new(
         &eval,
         &ReportContext {
             instance_id: &instance_id,
@@ -498,7 +500,37 @@ pub fn evaluate(
             include_not_applicable: opts.include_not_applicable,
         },
         warnings,
-    ))
+    );
+    report.repositories = repositories;
+    Ok(report)
+}
+
+/// The enabled lists, for the report.
+fn apt_repositories(index: &AptIndex, selection: &AptSelection) -> Vec<RepositoryRecord> {
+    index
+        .lists
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| selection.enabled[*i])
+        .map(|(i, l)| {
+            let rel = l.release.map(|r| &index.releases[r]);
+            RepositoryRecord {
+                path: l.path.display().to_string(),
+                suite: rel
+                    .map(|r| r.suite.clone())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| l.dist.clone()),
+                codename: rel.map(|r| r.codename.clone()).unwrap_or_default(),
+                origin: rel.map(|r| r.origin.clone()).unwrap_or_default(),
+                component: l.component.clone(),
+                architecture: l.arch.clone(),
+                date: rel.and_then(|r| r.date).map(states::format_time),
+                valid_until: rel.and_then(|r| r.valid_until).map(states::format_time),
+                trusted: selection.trusted[i],
+                security: selection.security[i],
+            }
+        })
+        .collect()
 }
 
 /// Each enabled suite's Release date, and a warning when it is stale: `Valid-Until` passed,

@@ -285,3 +285,83 @@ fn stale_and_dated_suites_warn() {
     );
     assert!(!fresh.contains("Valid-Until"), "{fresh}");
 }
+
+#[test]
+fn untrusted_security_source_is_never_security() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = apt_bed("debian12");
+    let root = dir.path().join("root");
+    copy_dir(&b.join("root"), &root);
+    let sources = root.join("etc/apt/sources.list.d/debian.sources");
+    let text = read(&sources).replace(
+        "URIs: http://deb.debian.org/debian-security\n",
+        "URIs: http://deb.debian.org/debian-security\nTrusted: no\n",
+    );
+    assert!(text.contains("Trusted: no"));
+    std::fs::write(&sources, text).unwrap();
+    let now = bed_now(&b);
+    let (r, _) = scan_json(&["--root", root.to_str().unwrap(), "--now", &now], None);
+    assert!(
+        missing(&r).is_empty(),
+        "nothing is security without a trusted security source: {:?}",
+        missing(&r)
+    );
+    // Its versions are still candidates for a baseline taking non-security updates.
+    let (r, _) = scan_json(
+        &["--root", root.to_str().unwrap(), "--now", &now],
+        Some(&approve_all("DEBIAN")),
+    );
+    let curl = patch(&r, "curl.amd64");
+    assert_eq!(curl["CandidateVersion"], "7.88.1-10+deb12u8");
+    assert_eq!(curl["Classification"], "");
+}
+
+#[test]
+fn one_suite_directory_and_a_lists_directory_as_repo() {
+    let b = apt_bed("debian12");
+    let now = bed_now(&b);
+    let root = b.join("root");
+    let suite = b.join("repos/debian-security/dists/bookworm-security");
+    let (r, _) = scan_json(
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "--repo",
+            suite.to_str().unwrap(),
+            "--now",
+            &now,
+        ],
+        None,
+    );
+    let sec = parse_list_upgradable(&read(&b.join("oracle/security/apt-list-upgradable.out")));
+    assert_same(&missing(&r), &sec, "--repo dists/bookworm-security");
+    // The host's lists directory given with --repo: every list counts.
+    let lists = root.join("var/lib/apt/lists");
+    let (r, _) = scan_json(
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "--repo",
+            lists.to_str().unwrap(),
+            "--now",
+            &now,
+        ],
+        Some(&approve_all("DEBIAN")),
+    );
+    let all = parse_list_upgradable(&read(&b.join("oracle/all/apt-list-upgradable.out")));
+    assert_same(&missing(&r), &all, "--repo var/lib/apt/lists");
+    let repos = r["Repositories"].as_array().unwrap();
+    let security: Vec<&str> = repos
+        .iter()
+        .filter(|x| x["Security"] == true)
+        .map(|x| x["Suite"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        security,
+        ["bookworm-security", "bookworm-security"],
+        "{repos:?}"
+    );
+    assert!(repos
+        .iter()
+        .all(|x| x["Date"].as_str().unwrap().starts_with("20")));
+}

@@ -3,22 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::apt::{apt_bed, bed_now};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
+use common::apt::{apt_bed, bed_now, copy_dir};
 
 /// A writable copy of the Debian bed.
 fn bed_copy() -> (tempfile::TempDir, std::path::PathBuf) {

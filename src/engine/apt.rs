@@ -11,9 +11,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
-use super::approval::{self, ApprovedBy, Context, PatchFacts, Verdict};
+use super::approval::{self, Context, PatchFacts, Verdict};
 use super::states::{Decision, Evaluation, HostOptions, PatchState};
-use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
+use crate::baseline::{ComplianceLevel, PackageForms};
 use crate::host::dpkg::InstalledDeb;
 use crate::repo::apt::{AptIndex, AptSelection, AvailableDeb};
 use crate::version::PackageVersion;
@@ -101,14 +101,7 @@ fn judge<'i>(
         release_time: 0,
     };
     let verdict = Rc::new(approval::evaluate(&facts, ctx));
-    for by in &verdict.approved_by {
-        if let ApprovedBy::ApprovedPatch(e) = by {
-            used.insert(e.clone());
-        }
-    }
-    if let Some(r) = &verdict.rejected_by {
-        used.insert(r.clone());
-    }
+    verdict.note_entries(used);
     if !lists {
         cache.insert(key, Rc::clone(&verdict));
     }
@@ -120,15 +113,6 @@ fn judge<'i>(
 }
 
 fn describe(j: &Judged<'_>, index: &AptIndex) -> String {
-    let by: Vec<String> = j
-        .verdict
-        .approved_by
-        .iter()
-        .map(|b| match b {
-            ApprovedBy::Rule(i) => format!("rule {i}"),
-            ApprovedBy::ApprovedPatch(e) => format!("approved entry {e:?}"),
-        })
-        .collect();
     let suites: BTreeSet<String> = j
         .pkg
         .lists
@@ -143,7 +127,7 @@ fn describe(j: &Judged<'_>, index: &AptIndex) -> String {
         .collect();
     format!(
         "approved by {} ({}; {}; priority {})",
-        by.join(", "),
+        j.verdict.approvers(),
         suites.into_iter().collect::<Vec<_>>().join(", "),
         if j.security {
             "security"
@@ -223,15 +207,7 @@ pub fn evaluate_host(
         };
         if let Some(r) = rejected {
             used.insert(r.to_string());
-            d.state = match b.rejected_patches_action {
-                RejectedPatchesAction::Block => PatchState::InstalledRejected,
-                RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
-            };
-            d.reason = format!(
-                "installed version matches rejected entry {:?} ({})",
-                r.as_str(),
-                b.rejected_patches_action.as_str()
-            );
+            (d.state, d.reason) = super::states::rejected_state(r, b.rejected_patches_action);
             out.decisions.push(d);
             continue;
         }

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::approval::{self, AdvisoryFacts, ApprovedBy, Context, PatchFacts, Verdict};
+use super::approval::{self, AdvisoryFacts, Context, PatchFacts, Verdict};
 use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
 use crate::repo::index::{AvailablePackage, DateSource, UpdateIndex};
 use crate::version::{Nevra, PackageVersion};
@@ -107,6 +107,24 @@ pub struct Evaluation {
     pub unused_entries: Vec<String>,
 }
 
+/// The state of an installed package whose version a rejected entry matches (spec §3.4:
+/// `BLOCK` → InstalledRejected, `ALLOW_AS_DEPENDENCY` → InstalledOther), and why.
+pub fn rejected_state(
+    entry: &crate::baseline::PatchPattern,
+    action: RejectedPatchesAction,
+) -> (PatchState, String) {
+    let state = match action {
+        RejectedPatchesAction::Block => PatchState::InstalledRejected,
+        RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
+    };
+    let reason = format!(
+        "installed version matches rejected entry {:?} ({})",
+        entry.as_str(),
+        action.as_str()
+    );
+    (state, reason)
+}
+
 /// Names dnf installs side by side instead of upgrading.
 pub fn is_installonly(name: &str) -> bool {
     name == "kernel"
@@ -196,14 +214,7 @@ fn judge<'i>(
                 release_time: rel.0,
             };
             let verdict = approval::evaluate(&facts, ctx);
-            for by in &verdict.approved_by {
-                if let ApprovedBy::ApprovedPatch(e) = by {
-                    used.insert(e.clone());
-                }
-            }
-            if let Some(r) = &verdict.rejected_by {
-                used.insert(r.clone());
-            }
+            verdict.note_entries(used);
             Judged {
                 pkg,
                 advisory: adv_idx,
@@ -215,15 +226,7 @@ fn judge<'i>(
 }
 
 fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
-    let by: Vec<String> = j
-        .verdict
-        .approved_by
-        .iter()
-        .map(|b| match b {
-            ApprovedBy::Rule(i) => format!("rule {i}"),
-            ApprovedBy::ApprovedPatch(e) => format!("approved entry {e:?}"),
-        })
-        .collect();
+    let by = j.verdict.approvers();
     let adv = j
         .advisory
         .map(|i| index.advisories[i].id.as_str())
@@ -232,7 +235,7 @@ fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
         DateSource::None => "no date (1970-01-01)".to_string(),
         src => format!("{:?} {}", src, format_time(j.release.0)),
     };
-    format!("approved by {} ({adv}; {date})", by.join(", "))
+    format!("approved by {by} ({adv}; {date})")
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -330,15 +333,7 @@ pub fn evaluate_host<I: InstalledView>(
             reason: String::new(),
         };
         if let Some(r) = rejected_installed {
-            d.state = match b.rejected_patches_action {
-                RejectedPatchesAction::Block => PatchState::InstalledRejected,
-                RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
-            };
-            d.reason = format!(
-                "installed version matches rejected entry {:?} ({})",
-                r.as_str(),
-                b.rejected_patches_action.as_str()
-            );
+            (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
             out.decisions.push(d);
             continue;
         }

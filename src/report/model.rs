@@ -13,6 +13,28 @@ pub struct HostReport {
     pub patch_state: PatchStateSummary,
     pub patches: Vec<PatchRecord>,
     pub warnings: Vec<String>,
+    /// The package lists the scan used, with their suites' dates (APT hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<RepositoryRecord>,
+}
+
+/// One package list a scan used: where it is, its suite and whether the host trusts it and
+/// treats it as a security pocket.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RepositoryRecord {
+    pub path: String,
+    /// The Release `Suite` (apt's archive: `bookworm-security`, `oldstable-security`).
+    pub suite: String,
+    pub codename: String,
+    pub origin: String,
+    pub component: String,
+    pub architecture: String,
+    /// The Release `Date` and `Valid-Until`, RFC 3339.
+    pub date: Option<String>,
+    pub valid_until: Option<String>,
+    pub trusted: bool,
+    pub security: bool,
 }
 
 /// `InstancePatchState` with AWS's field names, plus `NonCompliantSeverity`.
@@ -160,6 +182,7 @@ impl HostReport {
             patch_state: s,
             patches,
             warnings,
+            repositories: Vec::new(),
         }
     }
 

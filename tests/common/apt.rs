@@ -114,3 +114,17 @@ pub fn patch<'a>(report: &'a serde_json::Value, kb: &str) -> &'a serde_json::Val
         .find(|p| p["KBId"] == kb)
         .unwrap_or_else(|| panic!("no patch {kb}"))
 }
+
+/// Copies a directory tree (a bed, to break it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}

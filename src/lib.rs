@@ -6,6 +6,7 @@
 
 pub mod baseline;
 pub mod cli;
+pub mod deb822;
 pub mod engine;
 pub mod fleet;
 pub mod host;

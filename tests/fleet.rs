@@ -649,3 +649,70 @@ fn aws_inventory_payloads_follow_the_spec() {
     assert!(stderr.contains("web-1 (hosts[0]"), "{stderr}");
     assert!(!stderr.contains("i-0123456789abcdef0 ("), "{stderr}");
 }
+
+/// An inventory file from real `dpkg-query -W` on a Debian root's dpkg database.
+fn dpkg_inventory(root: &Path, dest: &Path) {
+    let out = Command::new("dpkg-query")
+        .arg(format!("--admindir={}", root.join("var/lib/dpkg").display()))
+        .args([
+            "-W",
+            "-f=Package: ${Package}\nStatus: ${Status}\nArchitecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\nSource: ${Source}\nVersion: ${Version}\n\n",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut text = String::from("#patchscan-inventory 1\n@os-release\n");
+    text.push_str(&std::fs::read_to_string(root.join("etc/os-release")).unwrap());
+    text.push_str("@dpkg\n");
+    text.push_str(&String::from_utf8(out.stdout).unwrap());
+    std::fs::write(dest, text).unwrap();
+}
+
+#[test]
+fn debian_hosts_from_every_source_kind_agree() {
+    if !tool_available("dpkg-query", "dpkg-query", &["--version"])
+        || !tool_available("GNU tar", "tar", &["--version"])
+    {
+        return;
+    }
+    let f = Fleet::new();
+    let bed = common::root().join("repodata-fixtures/apt-beds/debian12");
+    let root = bed.join("root");
+    gnu_tar(&root, &f.path("deb.tar.zst"), "zstd");
+    dpkg_inventory(&root, &f.path("deb.inv"));
+    let manifest = f.path("debian.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "now = \"{}\"\n[[repo_sets]]\nid = \"debian12\"\nrepos = [\"{b}/repos/debian\", \"{b}/repos/debian-security\"]\noperating_systems = [\"DEBIAN\"]\n[[hosts]]\nid = \"root\"\nsource = \"{b}/root\"\n[[hosts]]\nid = \"tar\"\nsource = \"deb.tar.zst\"\n[[hosts]]\nid = \"inv\"\nsource = \"deb.inv\"\n",
+            std::fs::read_to_string(bed.join("NOW")).unwrap().trim(),
+            b = bed.display()
+        ),
+    )
+    .unwrap();
+    let (code, stderr) = f.run(&manifest, &["--format", "jsonl"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let summaries = f.jsonl("summaries");
+    let patches = f.jsonl("patches");
+    // Install times come from dpkg's info/*.list mtimes, which only a root directory has.
+    let strip = |rows: Vec<&Value>| -> Vec<Value> {
+        rows.into_iter()
+            .map(|r| {
+                let mut r = verdict(r);
+                r.as_object_mut().unwrap().remove("InstalledTime");
+                r
+            })
+            .collect()
+    };
+    let want_s = strip(host_rows(&summaries, "root"));
+    let want_p = strip(host_rows(&patches, "root"));
+    assert!(want_s[0]["MissingCount"].as_i64().unwrap() > 3);
+    for id in ["tar", "inv"] {
+        assert_eq!(strip(host_rows(&summaries, id)), want_s, "{id}");
+        assert_eq!(strip(host_rows(&patches, id)), want_p, "{id}");
+    }
+}

@@ -127,7 +127,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             max_metadata_age_days: args.max_metadata_age,
         },
     };
-    let report = scan::scan(&opts).map_err(|e| anyhow!(e))?;
+    // The process ends after printing: skip freeing the index.
+    let report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
     match args.format {
         ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         ScanFormat::Table => {

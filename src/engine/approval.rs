@@ -63,6 +63,32 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// Records the patch-list entries that took part, for "matches nothing" warnings.
+    pub fn note_entries(&self, used: &mut std::collections::HashSet<String>) {
+        for by in &self.approved_by {
+            if let ApprovedBy::ApprovedPatch(e) = by {
+                used.insert(e.clone());
+            }
+        }
+        if let Some(r) = &self.rejected_by {
+            used.insert(r.clone());
+        }
+    }
+
+    /// What approved it, for reasons: `rule 0, approved entry "curl"`.
+    pub fn approvers(&self) -> String {
+        self.approved_by
+            .iter()
+            .map(|b| match b {
+                ApprovedBy::Rule(i) => format!("rule {i}"),
+                ApprovedBy::ApprovedPatch(e) => format!("approved entry {e:?}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Verdict {
     /// Approved and not rejected.
     pub fn is_approved(&self) -> bool {
         self.rejected_by.is_none() && !self.approved_by.is_empty()

@@ -3,4 +3,5 @@
 //! version, whether the baseline approves it and why.
 
 pub mod approval;
+pub mod apt;
 pub mod states;

@@ -9,10 +9,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::approval::{self, AdvisoryFacts, ApprovedBy, Context, PatchFacts, Verdict};
+use super::approval::{self, AdvisoryFacts, Context, PatchFacts, Verdict};
 use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
 use crate::repo::index::{AvailablePackage, DateSource, UpdateIndex};
-use crate::version::{Nevra, RpmEvr};
+use crate::version::{Nevra, PackageVersion};
 
 /// A patch's compliance state, spelled as agents upload it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -78,8 +78,8 @@ pub struct Decision {
     pub name: String,
     pub arch: String,
     pub state: PatchState,
-    pub installed: Option<RpmEvr>,
-    pub candidate: Option<RpmEvr>,
+    pub installed: Option<PackageVersion>,
+    pub candidate: Option<PackageVersion>,
     /// Title-case notice type of the chosen version (`Security`, `Bugfix`, …), or empty.
     pub classification: String,
     /// Vendor severity of the chosen version's notice, or empty.
@@ -100,10 +100,29 @@ pub struct Decision {
 pub struct Evaluation {
     /// Installed packages' decisions and the Missing ones (NotApplicable listed separately).
     pub decisions: Vec<Decision>,
-    /// Not-installed packages with an approved version (counted as NotApplicable).
+    /// Not-installed packages with an approved version (counted as NotApplicable), in no
+    /// particular order: reports sort what they list.
     pub not_applicable: Vec<Decision>,
     /// Approved/rejected entries that matched nothing (a stale baseline is a finding).
     pub unused_entries: Vec<String>,
+}
+
+/// The state of an installed package whose version a rejected entry matches (spec §3.4:
+/// `BLOCK` → InstalledRejected, `ALLOW_AS_DEPENDENCY` → InstalledOther), and why.
+pub fn rejected_state(
+    entry: &crate::baseline::PatchPattern,
+    action: RejectedPatchesAction,
+) -> (PatchState, String) {
+    let state = match action {
+        RejectedPatchesAction::Block => PatchState::InstalledRejected,
+        RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
+    };
+    let reason = format!(
+        "installed version matches rejected entry {:?} ({})",
+        entry.as_str(),
+        action.as_str()
+    );
+    (state, reason)
 }
 
 /// Names dnf installs side by side instead of upgrading.
@@ -195,14 +214,7 @@ fn judge<'i>(
                 release_time: rel.0,
             };
             let verdict = approval::evaluate(&facts, ctx);
-            for by in &verdict.approved_by {
-                if let ApprovedBy::ApprovedPatch(e) = by {
-                    used.insert(e.clone());
-                }
-            }
-            if let Some(r) = &verdict.rejected_by {
-                used.insert(r.clone());
-            }
+            verdict.note_entries(used);
             Judged {
                 pkg,
                 advisory: adv_idx,
@@ -214,15 +226,7 @@ fn judge<'i>(
 }
 
 fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
-    let by: Vec<String> = j
-        .verdict
-        .approved_by
-        .iter()
-        .map(|b| match b {
-            ApprovedBy::Rule(i) => format!("rule {i}"),
-            ApprovedBy::ApprovedPatch(e) => format!("approved entry {e:?}"),
-        })
-        .collect();
+    let by = j.verdict.approvers();
     let adv = j
         .advisory
         .map(|i| index.advisories[i].id.as_str())
@@ -231,7 +235,7 @@ fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
         DateSource::None => "no date (1970-01-01)".to_string(),
         src => format!("{:?} {}", src, format_time(j.release.0)),
     };
-    format!("approved by {} ({adv}; {date})", by.join(", "))
+    format!("approved by {by} ({adv}; {date})")
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
@@ -316,7 +320,7 @@ pub fn evaluate_host<I: InstalledView>(
             name: name.to_string(),
             arch: arch.to_string(),
             state: PatchState::InstalledOther,
-            installed: Some(inst_nevra.evr.clone()),
+            installed: Some(PackageVersion::Rpm(inst_nevra.evr.clone())),
             candidate: None,
             classification: String::new(),
             severity: String::new(),
@@ -329,15 +333,7 @@ pub fn evaluate_host<I: InstalledView>(
             reason: String::new(),
         };
         if let Some(r) = rejected_installed {
-            d.state = match b.rejected_patches_action {
-                RejectedPatchesAction::Block => PatchState::InstalledRejected,
-                RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
-            };
-            d.reason = format!(
-                "installed version matches rejected entry {:?} ({})",
-                r.as_str(),
-                b.rejected_patches_action.as_str()
-            );
+            (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
             out.decisions.push(d);
             continue;
         }
@@ -351,7 +347,7 @@ pub fn evaluate_host<I: InstalledView>(
             continue;
         };
         let adv = best.advisory.map(|i| &index.advisories[i]);
-        d.candidate = Some(best.pkg.nevra.evr.clone());
+        d.candidate = Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone()));
         d.classification = adv
             .and_then(|a| a.kind.as_deref())
             .map(approval::canonical_classification)
@@ -439,7 +435,7 @@ pub fn evaluate_host<I: InstalledView>(
                     arch: arch.to_string(),
                     state: PatchState::NotApplicable,
                     installed: None,
-                    candidate: Some(best.pkg.nevra.evr.clone()),
+                    candidate: Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone())),
                     classification: String::new(),
                     severity: String::new(),
                     compliance_level: best.verdict.compliance_level,
@@ -622,6 +618,10 @@ mod tests {
             .unwrap_or_else(|| panic!("{name}.{arch} not reported"))
     }
 
+    fn rpm(v: &Option<PackageVersion>) -> &crate::version::RpmEvr {
+        v.as_ref().and_then(PackageVersion::as_rpm).unwrap()
+    }
+
     #[test]
     fn default_baseline_states() {
         let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
@@ -651,7 +651,7 @@ mod tests {
         // The newest installed kernel is evaluated; only one kernel decision.
         let k: Vec<_> = e.decisions.iter().filter(|d| d.name == "kernel").collect();
         assert_eq!(k.len(), 1);
-        assert_eq!(k[0].installed.as_ref().unwrap().version, "6.1.9");
+        assert_eq!(rpm(&k[0].installed).version, "6.1.9");
         assert_eq!(k[0].state, PatchState::Missing);
         // zlib: available version equals installed but has no advisory → not approved.
         assert_eq!(find(&e, "zlib", "x86_64").state, PatchState::InstalledOther);
@@ -661,7 +661,7 @@ mod tests {
         );
         // nodejs: stream 20 is not enabled; 18 is the default → 18.20 is the candidate.
         let node = find(&e, "nodejs", "x86_64");
-        assert_eq!(node.candidate.as_ref().unwrap().version, "18.20.0");
+        assert_eq!(rpm(&node.candidate).version, "18.20.0");
         // nginx not installed, approved → NotApplicable.
         assert_eq!(find(&e, "nginx", "x86_64").state, PatchState::NotApplicable);
     }
@@ -678,7 +678,7 @@ mod tests {
             .into_iter()
             .find(|d| d.name == "nodejs")
             .unwrap();
-        assert_eq!(node.candidate.unwrap().version, "20.12.0");
+        assert_eq!(rpm(&node.candidate).version, "20.12.0");
     }
 
     fn custom(json: &str) -> Baseline {
@@ -719,7 +719,7 @@ mod tests {
             .into_iter()
             .find(|d| d.name == "openssl")
             .unwrap();
-        assert_eq!(ssl.candidate.unwrap().release, "3");
+        assert_eq!(rpm(&ssl.candidate).release, "3");
     }
 
     #[test]
@@ -811,6 +811,6 @@ mod tests {
             .find(|d| d.name == "openssl" && d.arch == "i686")
             .unwrap();
         assert_eq!(d.state, PatchState::Missing);
-        assert_eq!(d.candidate.as_ref().unwrap().release, "3");
+        assert_eq!(rpm(&d.candidate).release, "3");
     }
 }

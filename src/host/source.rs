@@ -14,7 +14,7 @@
 //! @dnf-modules
 //! <cat /etc/dnf/modules.d/*.module>                  (optional)
 //! @dpkg
-//! <dpkg-query -W -f='Package: ${Package}\nStatus: ${Status}\nArchitecture: ${Architecture}\nSource: ${Source}\nVersion: ${Version}\n\n'>
+//! <dpkg-query -W -f='Package: ${Package}\nStatus: ${Status}\nArchitecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\nSource: ${Source}\nVersion: ${Version}\n\n'>
 //! ```
 //!
 //! README ("Inventory files") gives the one-line shell command that writes one.
@@ -352,12 +352,20 @@ fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, So
     Ok(out)
 }
 
-/// The `@dpkg` section: `dpkg-query -W` in dpkg's status-file syntax.
+/// The `@dpkg` section: `dpkg-query -W` in dpkg's status-file syntax. The apt sources of a
+/// remote host are unknown, so every list of its repository set counts.
 fn dpkg_section(path: &Path, section: &Section<'_>) -> Result<Installed, SourceError> {
-    Err(SourceError::Inventory {
-        path: path.to_path_buf(),
-        line: section.first_line.saturating_sub(1),
-        message: "@dpkg inventories need Debian support, which this build does not have yet".into(),
+    // Blank lines in front keep dpkg's reader's line numbers those of the inventory file.
+    let mut text = "\n".repeat(section.first_line.saturating_sub(1));
+    text.push_str(&section.body);
+    let mut packages = crate::host::dpkg::parse_status(text.as_bytes(), path)
+        .map_err(|e| SourceError::Scan(ScanError::from(e)))?;
+    // dpkg-query also lists removed packages whose configuration files remain, and
+    // half-installed ones: as for a root, only installed packages count.
+    packages.retain(|p| p.status.is_installed());
+    Ok(Installed::Deb {
+        packages,
+        sources: None,
     })
 }
 

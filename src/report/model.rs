@@ -13,6 +13,28 @@ pub struct HostReport {
     pub patch_state: PatchStateSummary,
     pub patches: Vec<PatchRecord>,
     pub warnings: Vec<String>,
+    /// The package lists the scan used, with their suites' dates (APT hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<RepositoryRecord>,
+}
+
+/// One package list a scan used: where it is, its suite and whether the host trusts it and
+/// treats it as a security pocket.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RepositoryRecord {
+    pub path: String,
+    /// The Release `Suite` (apt's archive: `bookworm-security`, `oldstable-security`).
+    pub suite: String,
+    pub codename: String,
+    pub origin: String,
+    pub component: String,
+    pub architecture: String,
+    /// The Release `Date` and `Valid-Until`, RFC 3339.
+    pub date: Option<String>,
+    pub valid_until: Option<String>,
+    pub trusted: bool,
+    pub security: bool,
 }
 
 /// `InstancePatchState` with AWS's field names, plus `NonCompliantSeverity`.
@@ -151,12 +173,16 @@ impl HostReport {
         s.non_compliant_severity = worst;
         let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
         if ctx.include_not_applicable {
-            patches.extend(eval.not_applicable.iter().map(record));
+            // Listed by name and arch whatever order the engine produced them in.
+            let mut na: Vec<&Decision> = eval.not_applicable.iter().collect();
+            na.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+            patches.extend(na.into_iter().map(record));
         }
         HostReport {
             patch_state: s,
             patches,
             warnings,
+            repositories: Vec::new(),
         }
     }
 
@@ -169,15 +195,16 @@ impl HostReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::version::RpmEvr;
+    use crate::version::{PackageVersion, RpmEvr};
 
     fn d(name: &str, state: PatchState, class: &str, level: ComplianceLevel) -> Decision {
         Decision {
             name: name.into(),
             arch: "x86_64".into(),
             state,
-            installed: Some(RpmEvr::new(0, "1.0", "1")),
-            candidate: (state == PatchState::Missing).then(|| RpmEvr::new(2, "1.1", "1")),
+            installed: Some(PackageVersion::Rpm(RpmEvr::new(0, "1.0", "1"))),
+            candidate: (state == PatchState::Missing)
+                .then(|| PackageVersion::Rpm(RpmEvr::new(2, "1.1", "1"))),
             classification: class.into(),
             severity: "Important".into(),
             compliance_level: level,

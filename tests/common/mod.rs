@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running the real binary, finding real tools.
 #![allow(dead_code)]
 
+pub mod apt;
 pub mod beds;
 pub mod corpus;
 

@@ -1,0 +1,337 @@
+//! Categorising a Debian/Ubuntu host's packages (spec §3.3 "Ubuntu / Debian" and §3.4).
+//!
+//! Per installed `name:arch`: the candidates are the versions at least as new as the
+//! installed one, of a compatible architecture, in a list the host enables. A version is a
+//! *security* version when some trusted enabled list whose suite is a security pocket
+//! publishes it. [`approval`] judges each (PRIORITY and SECTION on the version's own fields,
+//! no dates); the highest approved version by dpkg ordering decides, with no pinning — so with
+//! `EnableNonSecurity` off the candidate is the highest *security* version even where a newer
+//! non-security build exists, as AWS's agent does.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+use super::approval::{self, Context, PatchFacts, Verdict};
+use super::states::{Decision, Evaluation, HostOptions, PatchState};
+use crate::baseline::{ComplianceLevel, PackageForms};
+use crate::host::dpkg::InstalledDeb;
+use crate::repo::apt::{AptIndex, AptSelection, AvailableDeb};
+use crate::version::PackageVersion;
+
+/// The host's native architecture: that of `dpkg` itself, else the most common non-`all`
+/// architecture among installed packages.
+pub fn native_arch(installed: &[InstalledDeb]) -> Option<String> {
+    if let Some(d) = installed
+        .iter()
+        .find(|p| p.name == "dpkg" && !p.arch.is_empty())
+    {
+        return Some(d.arch.clone());
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in installed {
+        if !p.arch.is_empty() && p.arch != "all" {
+            *counts.entry(p.arch.as_str()).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a)))
+        .map(|(a, _)| a.to_string())
+}
+
+/// Whether an available architecture can replace an installed one, as apt groups them:
+/// the same, or `all` ↔ the native architecture (a package may move between the two).
+fn arch_compatible(installed: &str, available: &str, native: &str) -> bool {
+    installed == available
+        || (available == "all" && installed == native)
+        || (installed == "all" && available == native)
+}
+
+struct Judged<'i> {
+    pkg: &'i AvailableDeb,
+    security: bool,
+    verdict: Rc<Verdict>,
+}
+
+fn is_security(p: &AvailableDeb, sel: &AptSelection) -> bool {
+    p.lists.iter().any(|&l| sel.security[l as usize])
+}
+
+/// Verdicts by (Priority, Section, security): without patch lists that is all a verdict
+/// depends on, and a Debian archive has a few hundred combinations for 65,000 versions.
+type VerdictCache<'i> =
+    HashMap<(Option<&'i str>, Option<&'i str>, bool), Rc<Verdict>, foldhash::fast::RandomState>;
+
+fn enabled(p: &AvailableDeb, sel: &AptSelection) -> bool {
+    p.lists.iter().any(|&l| sel.enabled[l as usize])
+}
+
+fn judge<'i>(
+    name: &str,
+    pkg: &'i AvailableDeb,
+    sel: &AptSelection,
+    ctx: &Context<'_>,
+    used: &mut HashSet<String>,
+    cache: &mut VerdictCache<'i>,
+) -> Judged<'i> {
+    let b = ctx.baseline;
+    let security = is_security(pkg, sel);
+    let lists = !(b.approved_patches.is_empty() && b.rejected_patches.is_empty());
+    let key = (pkg.priority.as_deref(), pkg.section.as_deref(), security);
+    if !lists {
+        if let Some(v) = cache.get(&key) {
+            return Judged {
+                pkg,
+                security,
+                verdict: Rc::clone(v),
+            };
+        }
+    }
+    let forms = if lists {
+        PackageForms::apt(name, pkg.version.as_str(), &pkg.arch)
+    } else {
+        PackageForms::none()
+    };
+    let facts = PatchFacts {
+        forms: &forms,
+        advisory: None,
+        priority: pkg.priority.as_deref(),
+        section: pkg.section.as_deref(),
+        is_security: security,
+        release_time: 0,
+    };
+    let verdict = Rc::new(approval::evaluate(&facts, ctx));
+    verdict.note_entries(used);
+    if !lists {
+        cache.insert(key, Rc::clone(&verdict));
+    }
+    Judged {
+        pkg,
+        security,
+        verdict,
+    }
+}
+
+fn describe(j: &Judged<'_>, index: &AptIndex) -> String {
+    let suites: BTreeSet<String> = j
+        .pkg
+        .lists
+        .iter()
+        .map(|&l| {
+            let l = &index.lists[l as usize];
+            match l.release.map(|r| &index.releases[r]) {
+                Some(r) if !r.codename.is_empty() => r.codename.clone(),
+                _ => l.dist.clone(),
+            }
+        })
+        .collect();
+    format!(
+        "approved by {} ({}; {}; priority {})",
+        j.verdict.approvers(),
+        suites.into_iter().collect::<Vec<_>>().join(", "),
+        if j.security {
+            "security"
+        } else {
+            "not security"
+        },
+        j.pkg.priority.as_deref().unwrap_or("none")
+    )
+}
+
+/// Evaluates one Debian/Ubuntu host: `installed` are its truly installed packages,
+/// `selection` the lists of `index` it enables and trusts.
+pub fn evaluate_host(
+    ctx: &Context<'_>,
+    installed: &[InstalledDeb],
+    index: &AptIndex,
+    selection: &AptSelection,
+    host: &HostOptions,
+) -> Evaluation {
+    let b = ctx.baseline;
+    let native = host
+        .arch
+        .clone()
+        .or_else(|| native_arch(installed))
+        .unwrap_or_default();
+    let mut used: HashSet<String> = HashSet::new();
+    let mut cache = VerdictCache::default();
+    let mut out = Evaluation::default();
+    let mut installed_keys: HashSet<(&str, &str), foldhash::fast::RandomState> = HashSet::default();
+
+    for inst in installed {
+        let arch = if inst.arch.is_empty() {
+            native.as_str()
+        } else {
+            inst.arch.as_str()
+        };
+        if !installed_keys.insert((inst.name.as_str(), arch)) {
+            continue;
+        }
+        let judged: Vec<Judged<'_>> = index
+            .packages
+            .get(inst.name.as_str())
+            .map(|list| {
+                list.iter()
+                    .filter(|p| {
+                        arch_compatible(arch, &p.arch, &native)
+                            && p.version >= inst.version
+                            && enabled(p, selection)
+                    })
+                    .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut d = Decision {
+            name: inst.name.clone(),
+            arch: arch.to_string(),
+            state: PatchState::InstalledOther,
+            installed: Some(PackageVersion::Deb(inst.version.clone())),
+            candidate: None,
+            classification: String::new(),
+            severity: String::new(),
+            compliance_level: ComplianceLevel::Unspecified,
+            advisory_ids: Vec::new(),
+            cves: Vec::new(),
+            installed_time: inst.install_time,
+            release_time: None,
+            date_source: None,
+            reason: String::new(),
+        };
+        let rejected = if b.rejected_patches.is_empty() {
+            None
+        } else {
+            let forms = PackageForms::apt(&inst.name, inst.version.as_str(), arch);
+            b.rejected_patches
+                .iter()
+                .find(|p| p.matches_package(&forms))
+        };
+        if let Some(r) = rejected {
+            used.insert(r.to_string());
+            (d.state, d.reason) = super::states::rejected_state(r, b.rejected_patches_action);
+            out.decisions.push(d);
+            continue;
+        }
+        let best = judged
+            .iter()
+            .filter(|j| j.verdict.is_approved())
+            .max_by(|x, y| {
+                x.pkg
+                    .version
+                    .cmp(&y.pkg.version)
+                    .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
+            });
+        let Some(best) = best else {
+            d.reason = if judged.is_empty() {
+                "no version at least as new as the installed one in the enabled lists".into()
+            } else {
+                "no available version is approved".into()
+            };
+            out.decisions.push(d);
+            continue;
+        };
+        d.candidate = Some(PackageVersion::Deb(best.pkg.version.clone()));
+        d.classification = if best.security {
+            "Security".into()
+        } else {
+            String::new()
+        };
+        d.severity = best.pkg.priority.as_deref().unwrap_or_default().to_string();
+        d.compliance_level = best.verdict.compliance_level;
+        let why = describe(best, index);
+        if best.pkg.version > inst.version {
+            d.state = PatchState::Missing;
+            d.reason = if inst.status.is_held() {
+                format!("{why}; held (apt-get upgrade leaves it, Patch Manager reports it)")
+            } else {
+                why
+            };
+        } else {
+            d.state = PatchState::Installed;
+            d.reason = format!("installed {} is the approved version: {why}", inst.version);
+            if let (Some(boot), Some(t)) = (host.boot_time, inst.install_time) {
+                if t > boot {
+                    d.state = PatchState::InstalledPendingReboot;
+                    d.reason = format!("installed after the last boot; {}", d.reason);
+                }
+            }
+        }
+        out.decisions.push(d);
+    }
+
+    // Not installed: NotApplicable when some version for one of the host's architectures is
+    // approved.
+    // (Not sorted here: the report sorts what it lists; 60,000 NotApplicable decisions of an
+    // approve-all baseline would otherwise be moved around for nothing.)
+    let installed_names: HashSet<&str, foldhash::fast::RandomState> =
+        installed_keys.iter().map(|(n, _)| *n).collect();
+    let mut host_arches: Vec<&str> = installed_keys
+        .iter()
+        .map(|(_, a)| *a)
+        .filter(|a| *a != "all")
+        .chain([native.as_str()])
+        .collect();
+    host_arches.sort_unstable();
+    host_arches.dedup();
+    out.not_applicable.reserve(index.packages.len());
+    for (name, versions) in &index.packages {
+        let name: &str = name;
+        let name_installed = installed_names.contains(name);
+        // The best approved version per architecture (one or two architectures per name).
+        let mut best: smallvec::SmallVec<[(&str, Judged<'_>); 2]> = smallvec::SmallVec::new();
+        for v in versions {
+            let arch: &str = &v.arch;
+            let applies = if arch == "all" {
+                !name_installed
+            } else {
+                host_arches.contains(&arch)
+                    && !(name_installed && installed_keys.contains(&(name, arch)))
+            };
+            if !applies || !enabled(v, selection) {
+                continue;
+            }
+            let j = judge(name, v, selection, ctx, &mut used, &mut cache);
+            if !j.verdict.is_approved() {
+                continue;
+            }
+            match best.iter_mut().find(|(a, _)| *a == arch) {
+                Some((_, b)) => {
+                    if j.pkg.version > b.pkg.version {
+                        *b = j;
+                    }
+                }
+                None => best.push((arch, j)),
+            }
+        }
+        for (arch, best) in best {
+            out.not_applicable.push(Decision {
+                name: name.to_string(),
+                arch: arch.to_string(),
+                state: PatchState::NotApplicable,
+                installed: None,
+                candidate: Some(PackageVersion::Deb(best.pkg.version.clone())),
+                classification: if best.security {
+                    "Security".into()
+                } else {
+                    String::new()
+                },
+                severity: best.pkg.priority.as_deref().unwrap_or_default().to_string(),
+                compliance_level: best.verdict.compliance_level,
+                advisory_ids: Vec::new(),
+                cves: Vec::new(),
+                installed_time: None,
+                release_time: None,
+                date_source: None,
+                reason: String::from("not installed; a version is approved"),
+            });
+        }
+    }
+
+    for p in b.approved_patches.iter().chain(&b.rejected_patches) {
+        if !used.contains(p.as_str()) {
+            out.unused_entries.push(p.to_string());
+        }
+    }
+    out.decisions
+        .sort_by(|a, b| (a.state, &a.name, &a.arch).cmp(&(b.state, &b.name, &b.arch)));
+    out
+}

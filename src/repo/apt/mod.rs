@@ -1,0 +1,644 @@
+//! apt repository metadata: `Release`/`InRelease` ([`release`]), `Packages` ([`packages`]) and
+//! the sources configuration that decides which lists count ([`sources`]), read into one
+//! [`AptIndex`].
+//!
+//! The index is built once per set of lists and shared read-only (it is `Send + Sync`); what
+//! differs per host — which of those lists its sources configure, and whether they are
+//! trusted — is an [`AptSelection`], a mask over the index's lists, so a fleet never re-parses
+//! a `Packages` file per host.
+//!
+//! Lists come from a host root's `var/lib/apt/lists/` (apt's file names encode the URI, suite,
+//! component and architecture), from a repository tree (`dists/<suite>/…`) or a directory of
+//! lists given with `--repo`.
+
+pub mod packages;
+pub mod release;
+pub mod sources;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use packages::PackageStanza;
+pub use release::Release;
+pub use sources::SourceEntry;
+
+use crate::repo::compress::CompressError;
+use crate::version::DebVersion;
+
+/// Why apt metadata could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AptError {
+    #[error(transparent)]
+    Open(#[from] CompressError),
+    /// A file could not be read to its end (truncated or corrupt compressed data included).
+    #[error("{}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's content is not what apt would accept.
+    #[error("{}: line {line}: {message}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// No `Packages` list at all.
+    #[error("{}: no apt lists (no *_Packages files, no dists/<suite>/<component>/binary-<arch>/Packages): {hint}", .path.display())]
+    NoLists { path: PathBuf, hint: String },
+    /// A directory given as a repository could not be listed.
+    #[error("{}: cannot list: {source}", .path.display())]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One `Packages` list: where it came from and the suite it belongs to.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AptList {
+    /// The file read.
+    pub path: PathBuf,
+    /// apt's name for it without a compression suffix
+    /// (`deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages`), or for a tree the
+    /// same name built from the tree's path: [`SourceEntry::list_prefix`] matches it.
+    pub key: String,
+    /// The repository host (`deb.debian.org`; empty for local files): apt's `site`.
+    pub site: String,
+    /// The `dists/` directory name (`bookworm-security`); `./` for a flat repository.
+    pub dist: String,
+    pub component: String,
+    pub arch: String,
+    /// Index into [`AptIndex::releases`].
+    pub release: Option<usize>,
+}
+
+/// One available version of a package, with every list that offers it.
+#[derive(Debug, Clone)]
+pub struct AvailableDeb {
+    pub version: DebVersion,
+    pub arch: Arc<str>,
+    /// The `Priority` of a list offering it (the largest such list: equal versions carry the
+    /// same fields in practice).
+    pub priority: Option<Arc<str>>,
+    pub section: Option<Arc<str>>,
+    /// Indexes into [`AptIndex::lists`] (most versions are in one or two lists).
+    pub lists: smallvec::SmallVec<[u32; 2]>,
+}
+
+/// Every available version of a set of apt lists.
+#[derive(Debug, Default)]
+pub struct AptIndex {
+    pub lists: Vec<AptList>,
+    pub releases: Vec<Release>,
+    /// By package name.
+    pub packages: PackageMap,
+    /// Whether these are a host root's own lists (`var/lib/apt/lists`), of which the host's
+    /// sources decide which count; otherwise (`--repo`) every list counts.
+    pub host_lists: bool,
+}
+
+/// Available versions by package name (foldhash: the index is rebuilt per run from files, so
+/// hash flooding is not a concern, and SipHash was a tenth of the load time).
+/// Most names have one version: it is kept inline, not in an allocation of its own.
+pub type PackageMap =
+    HashMap<Box<str>, smallvec::SmallVec<[AvailableDeb; 1]>, foldhash::fast::RandomState>;
+
+/// Which of an index's lists a host uses, and which of those it trusts.
+#[derive(Debug, Clone)]
+pub struct AptSelection {
+    pub enabled: Vec<bool>,
+    pub trusted: Vec<bool>,
+    /// Enabled, trusted and a security pocket ([`AptIndex::is_security_list`]).
+    pub security: Vec<bool>,
+}
+
+impl AptSelection {
+    /// Every list enabled and trusted (lists given with `--repo`).
+    pub fn all(index: &AptIndex) -> Self {
+        Self::new(
+            index,
+            vec![true; index.lists.len()],
+            vec![true; index.lists.len()],
+        )
+    }
+
+    fn new(index: &AptIndex, enabled: Vec<bool>, trusted: Vec<bool>) -> Self {
+        let security = (0..index.lists.len())
+            .map(|i| enabled[i] && trusted[i] && index.is_security_list(i))
+            .collect();
+        AptSelection {
+            enabled,
+            trusted,
+            security,
+        }
+    }
+
+    /// The lists a host's sources configure (matched by apt's list-file names), trusted unless
+    /// every entry configuring one says `trusted=no`.
+    pub fn from_sources(index: &AptIndex, sources: &[SourceEntry]) -> Self {
+        let mut enabled = vec![false; index.lists.len()];
+        let mut trusted = vec![false; index.lists.len()];
+        for s in sources {
+            let prefix = s.list_prefix();
+            for (i, l) in index.lists.iter().enumerate() {
+                let Some(rest) = l.key.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let matches = if s.suite.ends_with('/') {
+                    rest == "Packages"
+                } else {
+                    s.components.iter().any(|c| {
+                        rest.strip_prefix(sources::quote_path(c).as_str())
+                            .and_then(|r| r.strip_prefix("_binary-"))
+                            .and_then(|r| r.strip_suffix("_Packages"))
+                            .is_some_and(|arch| {
+                                s.archs.as_ref().is_none_or(|a| a.iter().any(|x| x == arch))
+                            })
+                    })
+                };
+                if matches {
+                    enabled[i] = true;
+                    trusted[i] |= s.trusted;
+                }
+            }
+        }
+        Self::new(index, enabled, trusted)
+    }
+
+    /// Whether no list is enabled.
+    pub fn is_empty(&self) -> bool {
+        !self.enabled.iter().any(|e| *e)
+    }
+}
+
+impl AptIndex {
+    /// Whether a list publishes security updates (spec §3.3): its Release `Suite` (apt's
+    /// archive) contains `security` (any case), or its site contains `security.debian.org`.
+    /// Trust is the host's, see [`AptSelection`].
+    pub fn is_security_list(&self, list: usize) -> bool {
+        let l = &self.lists[list];
+        let archive = l
+            .release
+            .map(|r| self.releases[r].suite.as_str())
+            .filter(|s| !s.is_empty())
+            // Without a Release file apt knows no archive; the dists/ name is the best guess.
+            .unwrap_or(l.dist.as_str());
+        archive.to_ascii_lowercase().contains("security") || l.site.contains("security.debian.org")
+    }
+
+    /// Number of available versions.
+    pub fn package_count(&self) -> usize {
+        self.packages.values().map(|v| v.len()).sum()
+    }
+}
+
+/// Adds one stanza of list `idx` to a map (an equal version from another list gains the list).
+fn insert(map: &mut PackageMap, p: PackageStanza, idx: u32) {
+    let versions = map.entry(p.name).or_default();
+    match versions
+        .iter_mut()
+        .find(|v| v.arch == p.arch && v.version == p.version)
+    {
+        Some(v) => {
+            if !v.lists.contains(&idx) {
+                v.lists.push(idx);
+            }
+        }
+        None => versions.push(AvailableDeb {
+            version: p.version,
+            arch: p.arch,
+            priority: p.priority,
+            section: p.section,
+            lists: smallvec::smallvec![idx],
+        }),
+    }
+}
+
+/// Merges one list's map into another's.
+fn merge(into: &mut PackageMap, from: PackageMap) {
+    for (name, versions) in from {
+        let target = into.entry(name).or_default();
+        for v in versions {
+            match target
+                .iter_mut()
+                .find(|t| t.arch == v.arch && t.version == v.version)
+            {
+                Some(t) => {
+                    for l in v.lists {
+                        if !t.lists.contains(&l) {
+                            t.lists.push(l);
+                        }
+                    }
+                }
+                None => target.push(v),
+            }
+        }
+    }
+}
+
+/// A `Packages` file found on disk, not yet read.
+#[derive(Debug, Clone)]
+struct FoundList {
+    list: AptList,
+    release_path: Option<PathBuf>,
+}
+
+const COMPRESSED: [&str; 7] = ["", ".lz4", ".zst", ".gz", ".xz", ".bz2", ".lzma"];
+
+/// The `Packages` stem of a list-file name (the compression suffix removed).
+fn packages_stem(name: &str) -> Option<&str> {
+    COMPRESSED
+        .iter()
+        .filter(|ext| !ext.is_empty())
+        .find_map(|ext| name.strip_suffix(ext))
+        .or(Some(name))
+        .filter(|s| s.ends_with("_Packages") || *s == "Packages")
+}
+
+/// Decodes apt's list-file names in a directory (`var/lib/apt/lists` or a copy of it).
+fn lists_in_dir(dir: &Path) -> Result<Vec<FoundList>, AptError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| AptError::Dir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let mut out: Vec<FoundList> = Vec::new();
+    for name in &names {
+        let Some(stem) = packages_stem(name) else {
+            continue;
+        };
+        // Several compressions of one list: the first by name (plain before any suffix) wins.
+        if out.iter().any(|f| f.list.key == stem) {
+            continue;
+        }
+        let base = &stem[..stem.len() - "Packages".len()];
+        let (site, dist, component, arch, release_prefix) = match base.rfind("_dists_") {
+            Some(d) => {
+                let prefix = &base[..d];
+                let after = &base[d + "_dists_".len()..];
+                let Some(bin) = after.rfind("_binary-") else {
+                    continue;
+                };
+                let arch = after[bin + "_binary-".len()..].trim_end_matches('_');
+                let dist_comp = &after[..bin];
+                // The suite may hold `/` (`buster/updates`): take the longest prefix that
+                // has a Release file, else the first segment.
+                let parts: Vec<&str> = dist_comp.split('_').collect();
+                let mut split = 1.min(parts.len());
+                for k in (1..parts.len()).rev() {
+                    let d = parts[..k].join("_");
+                    let rel = format!("{prefix}_dists_{d}_");
+                    if names
+                        .iter()
+                        .any(|n| n == &format!("{rel}InRelease") || n == &format!("{rel}Release"))
+                    {
+                        split = k;
+                        break;
+                    }
+                }
+                let dist = parts[..split].join("/");
+                let component = parts[split..].join("/");
+                let site = if prefix.starts_with('_') {
+                    String::new()
+                } else {
+                    sources::unquote(prefix.split('_').next().unwrap_or(""))
+                };
+                (
+                    site,
+                    sources::unquote(&dist),
+                    sources::unquote(&component),
+                    arch.to_string(),
+                    format!("{prefix}_dists_{}_", parts[..split].join("_")),
+                )
+            }
+            None => {
+                let site = if base.starts_with('_') {
+                    String::new()
+                } else {
+                    sources::unquote(base.split('_').next().unwrap_or(""))
+                };
+                (
+                    site,
+                    "./".into(),
+                    String::new(),
+                    String::new(),
+                    base.to_string(),
+                )
+            }
+        };
+        let release_path = ["InRelease", "Release"]
+            .iter()
+            .map(|r| dir.join(format!("{release_prefix}{r}")))
+            .find(|p| p.is_file());
+        let path = dir.join(name);
+        out.push(FoundList {
+            list: AptList {
+                path,
+                key: stem.to_string(),
+                site,
+                dist,
+                component,
+                arch,
+                release: None,
+            },
+            release_path,
+        });
+    }
+    Ok(out)
+}
+
+/// The preferred `Packages` file of a `binary-<arch>` directory.
+fn packages_file(dir: &Path) -> Option<PathBuf> {
+    COMPRESSED
+        .iter()
+        .map(|ext| dir.join(format!("Packages{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// The lists of one `dists/<suite>/` directory.
+fn lists_in_suite(suite_dir: &Path, repo_root: &Path, dist: &str) -> Vec<FoundList> {
+    let release_path = ["InRelease", "Release"]
+        .iter()
+        .map(|r| suite_dir.join(r))
+        .find(|p| p.is_file());
+    let uri = format!("file:{}", repo_root.display());
+    let prefix = sources::uri_to_file_name(&format!("{uri}/dists/{dist}/"));
+    let mut out = Vec::new();
+    // Components may be nested (`updates/main`): look two levels down for binary-* dirs.
+    let mut stack = vec![(suite_dir.to_path_buf(), String::new(), 0)];
+    while let Some((d, comp, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut subdirs: Vec<(PathBuf, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| Some((e.path(), e.file_name().into_string().ok()?)))
+            .collect();
+        subdirs.sort();
+        for (p, name) in subdirs.into_iter().rev() {
+            if let Some(arch) = name.strip_prefix("binary-") {
+                if comp.is_empty() {
+                    continue;
+                }
+                if let Some(file) = packages_file(&p) {
+                    let comp_enc = sources::quote_path(&comp);
+                    out.push(FoundList {
+                        list: AptList {
+                            path: file,
+                            key: format!("{prefix}{comp_enc}_binary-{arch}_Packages"),
+                            site: String::new(),
+                            dist: dist.to_string(),
+                            component: comp.clone(),
+                            arch: arch.to_string(),
+                            release: None,
+                        },
+                        release_path: release_path.clone(),
+                    });
+                }
+            } else if depth < 2 && !matches!(name.as_str(), "i18n" | "source" | "by-hash") {
+                let c = if comp.is_empty() {
+                    name
+                } else {
+                    format!("{comp}/{name}")
+                };
+                stack.push((p, c, depth + 1));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.list.key.cmp(&b.list.key));
+    out
+}
+
+/// The lists of a directory given with `--repo`: a repository tree (`DIR/dists/<suite>/`),
+/// one suite of it (`DIR/dists/<suite>`), a flat repository (`DIR/Packages*`) or a
+/// directory of apt list files.
+fn lists_in_repo(dir: &Path) -> Result<Vec<FoundList>, AptError> {
+    let dists = dir.join("dists");
+    if dists.is_dir() {
+        let entries = std::fs::read_dir(&dists).map_err(|source| AptError::Dir {
+            path: dists.clone(),
+            source,
+        })?;
+        let mut suites: Vec<(PathBuf, String)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| Some((e.path(), e.file_name().into_string().ok()?)))
+            .collect();
+        suites.sort();
+        return Ok(suites
+            .iter()
+            .flat_map(|(p, name)| lists_in_suite(p, dir, name))
+            .collect());
+    }
+    let is_suite = ["InRelease", "Release"]
+        .iter()
+        .any(|r| dir.join(r).is_file());
+    if is_suite {
+        let parent = dir
+            .parent()
+            .filter(|p| p.file_name().is_some_and(|n| n == "dists"));
+        if let (Some(dists), Some(name)) = (parent, dir.file_name().and_then(|n| n.to_str())) {
+            if let Some(root) = dists.parent() {
+                return Ok(lists_in_suite(dir, root, name));
+            }
+        }
+    }
+    if let Some(file) = packages_file(dir) {
+        let release_path = ["InRelease", "Release"]
+            .iter()
+            .map(|r| dir.join(r))
+            .find(|p| p.is_file());
+        return Ok(vec![FoundList {
+            list: AptList {
+                path: file,
+                key: format!(
+                    "{}Packages",
+                    sources::uri_to_file_name(&format!("file:{}/", dir.display()))
+                ),
+                site: String::new(),
+                dist: "./".into(),
+                component: String::new(),
+                arch: String::new(),
+                release: None,
+            },
+            release_path,
+        }]);
+    }
+    lists_in_dir(dir)
+}
+
+/// Finds the lists of a host root (`var/lib/apt/lists`).
+pub fn root_lists_dir(root: &crate::host::rootfs::RootFs) -> Option<PathBuf> {
+    root.resolve("var/lib/apt/lists")
+        .ok()
+        .filter(|p| p.is_dir())
+}
+
+/// Reads the lists of `--repo` directories into one index.
+pub fn load_repos(dirs: &[PathBuf]) -> Result<AptIndex, AptError> {
+    let mut found = Vec::new();
+    for d in dirs {
+        let lists = lists_in_repo(d)?;
+        if lists.is_empty() {
+            return Err(AptError::NoLists {
+                path: d.clone(),
+                hint: "expected a repository tree (dists/<suite>/), a suite directory, a flat repository or a directory of apt lists".into(),
+            });
+        }
+        found.extend(lists);
+    }
+    load(found)
+}
+
+/// Reads every list of an apt lists directory into one index.
+pub fn load_lists_dir(dir: &Path) -> Result<AptIndex, AptError> {
+    let found = lists_in_dir(dir)?;
+    if found.is_empty() {
+        return Err(AptError::NoLists {
+            path: dir.to_path_buf(),
+            hint: "run `apt-get update` on the host, or pass --repo".into(),
+        });
+    }
+    load(found)
+}
+
+fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
+    use rayon::prelude::*;
+    // Release files, each read once.
+    let mut release_paths: Vec<PathBuf> = found
+        .iter()
+        .filter_map(|f| f.release_path.clone())
+        .collect();
+    release_paths.sort();
+    release_paths.dedup();
+    let (releases, maps) = rayon::join(
+        || {
+            release_paths
+                .par_iter()
+                .map(|p| {
+                    let bytes = std::fs::read(p).map_err(|source| AptError::Read {
+                        path: p.clone(),
+                        source,
+                    })?;
+                    release::parse_release(&bytes, p)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        },
+        || {
+            // Each list straight into a map of its own (the big one is built while it is
+            // still being decompressed), then the smaller maps merged into the largest.
+            found
+                .par_iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let mut map = PackageMap::default();
+                    map.reserve(packages::estimated_stanzas(&f.list.path));
+                    let idx = i as u32;
+                    packages::read_packages_with(&f.list.path, &mut |s| insert(&mut map, s, idx))?;
+                    Ok(map)
+                })
+                .collect::<Result<Vec<_>, AptError>>()
+        },
+    );
+    let (releases, mut maps) = (releases?, maps?);
+    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    let mut maps = maps.into_iter();
+    let mut packages = maps.next().unwrap_or_default();
+    for m in maps {
+        merge(&mut packages, m);
+    }
+    let lists = found
+        .into_iter()
+        .map(|mut f| {
+            f.list.release = f
+                .release_path
+                .as_ref()
+                .and_then(|p| release_paths.iter().position(|q| q == p));
+            f.list
+        })
+        .collect();
+    let index = AptIndex {
+        lists,
+        releases,
+        packages,
+        host_lists: false,
+    };
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_names_decode() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            "deb.debian.org_debian_dists_bookworm_InRelease",
+            "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4",
+            "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+            "deb.debian.org_debian_dists_bookworm_main_i18n_Translation-en",
+            "security.debian.org_dists_buster_updates_Release",
+            "security.debian.org_dists_buster_updates_main_binary-i386_Packages.gz",
+            "_srv_my%5frepo_dists_x_non-free_binary-all_Packages",
+            "lock",
+        ] {
+            std::fs::write(dir.path().join(n), b"").unwrap();
+        }
+        let found = lists_in_dir(dir.path()).unwrap();
+        let got: Vec<(String, String, String, String, bool)> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.list.site.clone(),
+                    f.list.dist.clone(),
+                    f.list.component.clone(),
+                    f.list.arch.clone(),
+                    f.release_path.is_some(),
+                )
+            })
+            .collect();
+        let want = [
+            ("", "x", "non-free", "all", false),
+            ("deb.debian.org", "bookworm", "main", "amd64", true),
+            (
+                "security.debian.org",
+                "buster/updates",
+                "main",
+                "i386",
+                true,
+            ),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(a, b, c, d, e)| {
+                (
+                    a.to_string(),
+                    b.to_string(),
+                    c.to_string(),
+                    d.to_string(),
+                    *e,
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(
+            found[1]
+                .list
+                .path
+                .ends_with("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"),
+            "plain preferred"
+        );
+    }
+}

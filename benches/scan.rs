@@ -9,6 +9,10 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+// The allocator the binary uses (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Writes a synthetic updateinfo of about `target` bytes, shaped like Amazon Linux's.
 fn synthetic_updateinfo(target: usize) -> (tempfile::NamedTempFile, u64) {
     let mut f = tempfile::NamedTempFile::new().expect("temp file");

@@ -1,6 +1,7 @@
 //! The host report: AWS's `InstancePatchState` and `DescribeInstancePatches` shapes (spec §6),
 //! plus patchscan's explanations. This type *is* the JSON schema of `scan --format json`.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::baseline::ComplianceLevel;
@@ -75,11 +76,32 @@ pub struct ReportContext<'a> {
 }
 
 fn record(d: &Decision) -> PatchRecord {
-    let shown = d.candidate.as_ref().or(d.installed.as_ref());
-    let evr = shown.map(|e| e.to_full_string()).unwrap_or_default();
+    let installed_version = d
+        .installed
+        .as_ref()
+        .map(|e| e.to_full_string())
+        .unwrap_or_default();
+    let candidate_version = d
+        .candidate
+        .as_ref()
+        .map(|e| e.to_full_string())
+        .unwrap_or_default();
+    let shown = if d.candidate.is_some() {
+        &candidate_version
+    } else {
+        &installed_version
+    };
+    let mut kb_id = String::with_capacity(d.name.len() + d.arch.len() + 1);
+    kb_id.push_str(&d.name);
+    kb_id.push('.');
+    kb_id.push_str(&d.arch);
+    let mut title = String::with_capacity(kb_id.len() + shown.len() + 1);
+    title.push_str(&kb_id);
+    title.push(':');
+    title.push_str(shown);
     PatchRecord {
-        title: format!("{}.{}:{}", d.name, d.arch, evr),
-        kb_id: format!("{}.{}", d.name, d.arch),
+        title,
+        kb_id,
         classification: d.classification.clone(),
         severity: d.severity.clone(),
         state: d.state,
@@ -97,16 +119,8 @@ fn record(d: &Decision) -> PatchRecord {
         } else {
             String::new()
         },
-        installed_version: d
-            .installed
-            .as_ref()
-            .map(|e| e.to_full_string())
-            .unwrap_or_default(),
-        candidate_version: d
-            .candidate
-            .as_ref()
-            .map(|e| e.to_full_string())
-            .unwrap_or_default(),
+        installed_version,
+        candidate_version,
         advisory_ids: d.advisory_ids.clone(),
         compliance_level: d.compliance_level,
         reason: d.reason.clone(),
@@ -149,9 +163,10 @@ impl HostReport {
         }
         s.not_applicable_count += eval.not_applicable.len() as u64;
         s.non_compliant_severity = worst;
-        let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
+        // Thousands of records on a large host: built on every core, in order.
+        let mut patches: Vec<PatchRecord> = eval.decisions.par_iter().map(record).collect();
         if ctx.include_not_applicable {
-            patches.extend(eval.not_applicable.iter().map(record));
+            patches.par_extend(eval.not_applicable.par_iter().map(record));
         }
         HostReport {
             patch_state: s,

@@ -362,6 +362,25 @@ impl<'a> Tokens<'a> {
         }
     }
 
+    /// The next tag, checking (and passing over) the text before it; `None` at the end.
+    pub fn next_tag(&mut self) -> Lean<Option<Token<'a>>> {
+        let s = self.s;
+        let mut pos = self.pos;
+        while pos < s.len() && matches!(s[pos], b' ' | b'\n' | b'\t') {
+            pos += 1;
+        }
+        if pos < s.len() && s[pos] != b'<' {
+            let end = memchr(b'<', &s[pos..]).map_or(s.len(), |i| pos + i);
+            check_text(&s[pos..end])?;
+            pos = end;
+        }
+        if pos > self.pos && self.open.is_empty() {
+            return Err(Bail); // content after the element closed
+        }
+        self.pos = pos;
+        self.next()
+    }
+
     /// `text[from..to]`; positions are those of ASCII delimiters, so always on characters.
     fn sub(&self, from: usize, to: usize) -> Lean<&'a str> {
         self.text.get(from..to).ok_or(Bail)
@@ -405,13 +424,18 @@ fn trim_end(s: &[u8]) -> &[u8] {
 }
 
 /// The index in `s` of the `>` that ends the tag whose name ends at `from`, honouring quoted
-/// attribute values (which may hold `>`). The tag must hold no `<`: refused in values too,
-/// which quick-xml does not check, so that every `<` starts a tag.
+/// attribute values (which may hold `>`, and `<`, as quick-xml allows).
 fn tag_end(s: &[u8], from: usize) -> Lean<usize> {
+    let gt = memchr(b'>', &s[from..]).ok_or(Bail)? + from;
+    let tag = &s[from..gt];
+    // Usually values are in double quotes and hold no `>`: then an even number of quotes
+    // before the first `>` puts it outside every value.
+    if !tag.contains(&b'\'') && tag.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+        return Ok(gt);
+    }
     let mut quote = 0u8;
     for (i, &b) in s.iter().enumerate().skip(from) {
         match b {
-            b'<' => return Err(Bail),
             b'>' if quote == 0 => return Ok(i),
             b'"' | b'\'' if quote == 0 => quote = b,
             _ if b == quote => quote = 0,
@@ -437,7 +461,11 @@ fn check_text(text: &[u8]) -> Lean<()> {
 
 /// The local part of a possibly prefixed name (`rpm:entry` → `entry`).
 pub(crate) fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
+    // A byte loop: names are short, and this runs for every tag.
+    match name.bytes().rposition(|b| b == b':') {
+        Some(i) => name.get(i + 1..).unwrap_or(name),
+        None => name,
+    }
 }
 
 /// A predefined entity's text.
@@ -638,11 +666,12 @@ mod tests {
             "<a>x & y</a>",
             "<a>x &; y</a>",
             "< a></a>",
-            "<a b=\"<\"></a>",
         ] {
             assert_eq!(tokens(bad), Err(Bail), "{bad}");
         }
         assert_eq!(tokens("<a>\u{ff}\u{0}x</a>").unwrap().len(), 3);
+        // quick-xml takes `<` and `>` in values; so do we.
+        assert_eq!(tokens("<a b=\"<\" c='>'></a>").unwrap().len(), 2);
     }
 
     #[test]

@@ -71,7 +71,7 @@ fn lean_package(element: &str, format: &memmem::Finder<'_>) -> Lean<Option<Avail
     let mut arch: Option<Cow<'_, str>> = None;
     let mut evr = None;
     let mut build_time = None;
-    while let Some(token) = tokens.next()? {
+    while let Some(token) = tokens.next_tag()? {
         let Token::Start {
             name: tag,
             attrs,

@@ -49,7 +49,7 @@ fn lean_update(element: &str, strings: &mut Strings) -> Lean<Advisory> {
     let mut advisory = empty_advisory(update_type(lean::attributes(attrs), strings)?);
     let mut module: Option<Arc<ModuleRef>> = None;
     let mut text = String::new();
-    while let Some(token) = tokens.next()? {
+    while let Some(token) = tokens.next_tag()? {
         let (name, attrs, empty) = match token {
             Token::Start { name, attrs, empty } => (name, attrs, empty),
             Token::End { name } => {

@@ -381,6 +381,35 @@ impl<'a> Tokens<'a> {
         self.next()
     }
 
+    /// Right after the `Start` of `name` (not empty): when the element holds only text (the
+    /// common case: `<name>bash</name>`), consumes the text and the end tag and returns the
+    /// raw text (checked like any text); otherwise consumes nothing and returns `None`.
+    pub fn leaf_text(&mut self, name: &str) -> Lean<Option<&'a str>> {
+        let s = self.s;
+        let from = self.pos;
+        let Some(lt) = memchr(b'<', &s[from..]).map(|i| from + i) else {
+            return Ok(None);
+        };
+        let close = &s[lt..];
+        let n = name.len();
+        if close.len() < n + 3 || close[1] != b'/' || &close[2..2 + n] != name.as_bytes() {
+            return Ok(None);
+        }
+        let mut end = lt + 2 + n;
+        while end < s.len() && s[end].is_ascii_whitespace() {
+            end += 1;
+        }
+        if s.get(end) != Some(&b'>') {
+            return Ok(None);
+        }
+        check_text(&s[from..lt])?;
+        if self.open.pop() != Some(name) {
+            return Err(Bail);
+        }
+        self.pos = end + 1;
+        Ok(Some(self.sub(from, lt)?))
+    }
+
     /// `text[from..to]`; positions are those of ASCII delimiters, so always on characters.
     fn sub(&self, from: usize, to: usize) -> Lean<&'a str> {
         self.text.get(from..to).ok_or(Bail)

@@ -84,21 +84,29 @@ fn lean_package(element: &str, format: &memmem::Finder<'_>) -> Lean<Option<Avail
         if tokens.depth() - usize::from(!empty) != 1 {
             continue;
         }
-        match lean::local(tag) {
+        let local = lean::local(tag);
+        if local == "format" && !empty {
             // The full parse skips the subtree too. With attributes, or written
             // `<rpm:format>`, the end tag is another one: leave those to the full parse.
-            "format" if !empty => {
-                if tag != "format" || !attrs.is_empty() {
-                    return Err(Bail);
-                }
-                tokens.skip_element(format)?;
+            if tag != "format" || !attrs.is_empty() {
+                return Err(Bail);
             }
+            tokens.skip_element(format)?;
+            continue;
+        }
+        // Most children hold only text: one step for the element.
+        let leaf = if empty { None } else { tokens.leaf_text(tag)? };
+        match local {
             field @ ("name" | "arch") if !empty => {
                 let target = if field == "name" {
                     &mut name
                 } else {
                     &mut arch
                 };
+                if let Some(raw) = leaf {
+                    append(target, lean::text(raw)?);
+                    continue;
+                }
                 loop {
                     match tokens.next()? {
                         Some(Token::Text(raw)) => append(target, lean::text(raw)?),

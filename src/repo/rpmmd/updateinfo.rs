@@ -63,16 +63,21 @@ fn lean_update(element: &str, strings: &mut Strings) -> Lean<Advisory> {
         // 1: a child of <update>.
         let depth = tokens.depth() - usize::from(!empty);
         let local = lean::local(name);
+        // Most elements hold only text: one step for the element.
+        let leaf = if empty { None } else { tokens.leaf_text(name)? };
         if depth == 1 {
             match local {
                 "id" | "title" | "severity" if !empty => {
                     text.clear();
-                    loop {
-                        match tokens.next()? {
-                            Some(Token::Text(raw)) => text.push_str(&lean::text(raw)?),
-                            Some(Token::End { .. }) => break,
-                            _ => return Err(Bail),
-                        }
+                    match leaf {
+                        Some(raw) => text.push_str(&lean::text(raw)?),
+                        None => loop {
+                            match tokens.next()? {
+                                Some(Token::Text(raw)) => text.push_str(&lean::text(raw)?),
+                                Some(Token::End { .. }) => break,
+                                _ => return Err(Bail),
+                            }
+                        },
                     }
                     let field = match local {
                         "id" => Field::Id,

@@ -127,7 +127,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     };
     let report = scan::scan(&opts).map_err(|e| anyhow!(e))?;
     match args.format {
-        ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ScanFormat::Json => println!("{}", report.to_json_pretty()?),
         ScanFormat::Table => {
             let colour = std::io::stdout().is_terminal();
             print!("{}", table::render(&report, colour, args.explain));

@@ -175,6 +175,60 @@ impl HostReport {
         }
     }
 
+    /// The report as `serde_json::to_string_pretty` writes it, byte for byte, with the patch
+    /// records (nearly all of the output on a large host) written on every core.
+    pub fn to_json_pretty(&self) -> serde_json::Result<String> {
+        /// `HostReport` with the records left out.
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Frame<'a> {
+            patch_state: &'a PatchStateSummary,
+            patches: &'a [PatchRecord],
+            warnings: &'a [String],
+        }
+        let frame = serde_json::to_string_pretty(&Frame {
+            patch_state: &self.patch_state,
+            patches: &[],
+            warnings: &self.warnings,
+        })?;
+        // Strings are written escaped (no raw quote or newline), so this is the field itself.
+        const EMPTY: &str = "\n  \"Patches\": []";
+        let Some(at) = frame.find(EMPTY).filter(|_| !self.patches.is_empty()) else {
+            return Ok(frame);
+        };
+        // Each record as written at the top level, then indented to its place in the array
+        // (every newline in pretty JSON is between tokens).
+        let chunks: Vec<String> = self
+            .patches
+            .par_chunks(64)
+            .map(|chunk| {
+                let mut out = String::new();
+                for (i, record) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    let one = serde_json::to_string_pretty(record)?;
+                    for (j, line) in one.split('\n').enumerate() {
+                        if j > 0 {
+                            out.push('\n');
+                        }
+                        out.push_str("    ");
+                        out.push_str(line);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        let size = frame.len() + chunks.iter().map(|c| c.len() + 2).sum::<usize>() + 16;
+        let mut json = String::with_capacity(size);
+        json.push_str(&frame[..at]);
+        json.push_str("\n  \"Patches\": [\n");
+        json.push_str(&chunks.join(",\n"));
+        json.push_str("\n  ]");
+        json.push_str(&frame[at + EMPTY.len()..]);
+        Ok(json)
+    }
+
     /// Whether any patch makes the host non-compliant.
     pub fn is_non_compliant(&self) -> bool {
         self.patch_state.non_compliant_severity.is_some()
@@ -203,6 +257,46 @@ mod tests {
             date_source: None,
             reason: String::new(),
         }
+    }
+
+    #[test]
+    fn json_written_on_every_core_equals_serde_json_pretty() {
+        let mut decisions: Vec<Decision> = (0..300)
+            .map(|i| {
+                let mut x = d(
+                    &format!("pkg{i}"),
+                    if i % 3 == 0 {
+                        PatchState::Missing
+                    } else {
+                        PatchState::InstalledOther
+                    },
+                    "Security",
+                    ComplianceLevel::Critical,
+                );
+                x.reason = format!("tricky \"quotes\", \\ back, new\nline, \"Patches\": [] {i}");
+                if i % 7 == 0 {
+                    x.advisory_ids.clear();
+                }
+                x
+            })
+            .collect();
+        let eval = |decisions: Vec<Decision>| Evaluation {
+            decisions,
+            not_applicable: vec![],
+            unused_entries: vec![],
+        };
+        for warnings in [vec![], vec!["w \"Patches\": []\n".to_string(), "x".into()]] {
+            for n in [0, 1, 2, 65, 300] {
+                let report =
+                    HostReport::new(&eval(decisions[..n].to_vec()), &ctx(), warnings.clone());
+                assert_eq!(
+                    report.to_json_pretty().unwrap(),
+                    serde_json::to_string_pretty(&report).unwrap(),
+                    "{n} records"
+                );
+            }
+        }
+        decisions.clear();
     }
 
     fn ctx() -> ReportContext<'static> {

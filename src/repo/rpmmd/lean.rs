@@ -459,7 +459,12 @@ fn tag_end(s: &[u8], from: usize) -> Lean<usize> {
     let tag = &s[from..gt];
     // Usually values are in double quotes and hold no `>`: then an even number of quotes
     // before the first `>` puts it outside every value.
-    if !tag.contains(&b'\'') && tag.iter().filter(|&&b| b == b'"').count() % 2 == 0 {
+    let (mut quotes, mut apostrophe) = (0usize, false);
+    for &b in tag {
+        quotes += usize::from(b == b'"');
+        apostrophe |= b == b'\'';
+    }
+    if !apostrophe && quotes % 2 == 0 {
         return Ok(gt);
     }
     let mut quote = 0u8;

@@ -223,7 +223,12 @@ impl HostReport {
         let mut json = String::with_capacity(size);
         json.push_str(&frame[..at]);
         json.push_str("\n  \"Patches\": [\n");
-        json.push_str(&chunks.join(",\n"));
+        for (i, chunk) in chunks.iter().enumerate() {
+            if i > 0 {
+                json.push_str(",\n");
+            }
+            json.push_str(chunk);
+        }
         json.push_str("\n  ]");
         json.push_str(&frame[at + EMPTY.len()..]);
         Ok(json)

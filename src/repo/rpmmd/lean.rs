@@ -44,6 +44,8 @@ pub(crate) struct Document {
     eof: bool,
     /// The root element's name, for the closing tag.
     root: &'static str,
+    /// How many children the root says it has (primary's `packages=`), or 0.
+    expected: usize,
 }
 
 impl Document {
@@ -58,6 +60,7 @@ impl Document {
             end: 0,
             eof: false,
             root,
+            expected: 0,
         };
         doc.prolog()?;
         Ok(doc)
@@ -163,15 +166,23 @@ impl Document {
         let end = self.find_end(&finder)?.ok_or(Bail)?;
         let tag = std::str::from_utf8(&self.pending()[..end]).map_err(|_| Bail)?;
         let mut tokens = Tokens::new(tag);
-        match tokens.next()? {
+        let attrs = match tokens.next()? {
             Some(Token::Start {
-                name, empty: false, ..
-            }) if local(name) == self.root => {}
+                name,
+                attrs,
+                empty: false,
+            }) if local(name) == self.root => attrs,
             _ => return Err(Bail),
-        }
+        };
         if tokens.pos != tag.len() {
             return Err(Bail);
         }
+        // primary.xml says how many packages follow: room for them up front (within reason).
+        self.expected = attributes(attrs)
+            .map_while(Result::ok)
+            .find(|(key, _)| *key == "packages")
+            .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+            .map_or(0, |n| n.min(1 << 20));
         self.start += end;
         Ok(())
     }
@@ -250,7 +261,7 @@ pub(crate) fn read_children<T>(
     let open = format!("<{child}");
     let close = format!("</{child}>");
     let close = memmem::Finder::new(close.as_bytes());
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(doc.expected);
     while let Some(element) = doc.next_child(open.as_bytes(), &close)? {
         out.extend(read(element)?);
     }

@@ -275,6 +275,7 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
         now: opts.now,
     };
     let eval = states::evaluate_host(&ctx, &installed, &index, &host);
+    rayon::spawn(move || drop((installed, index))); // freed on a worker while the report is built
     for e in &eval.unused_entries {
         warnings.push(format!(
             "baseline entry {e:?} matches nothing in this scan (stale baseline?)"

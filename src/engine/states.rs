@@ -315,7 +315,7 @@ pub fn evaluate_host<I: InstalledView + Sync>(
     // In name.arch order, so that grouping by state below gives the report's order.
     let mut entries: Vec<((&str, &str), &I)> = by_name_arch.iter().map(|(k, v)| (*k, *v)).collect();
     entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
-    let judged: Vec<(Decision, Vec<String>)> = entries
+    let mut judged: Vec<(Decision, Vec<String>)> = entries
         .par_iter()
         .map(|&((name, arch), inst)| {
             let mut used = Vec::new();
@@ -323,17 +323,16 @@ pub fn evaluate_host<I: InstalledView + Sync>(
             (d, used)
         })
         .collect();
+    // Stable: name.arch order within each state.
+    judged.sort_by_key(|(d, _)| d.state);
     let mut used: HashSet<String> = HashSet::new();
-    let mut by_state: Vec<Vec<Decision>> = Vec::new();
-    for (d, u) in judged {
-        used.extend(u);
-        let slot = d.state as usize;
-        if by_state.len() <= slot {
-            by_state.resize_with(slot + 1, Vec::new);
-        }
-        by_state[slot].push(d);
-    }
-    out.decisions = by_state.into_iter().flatten().collect();
+    out.decisions = judged
+        .into_iter()
+        .map(|(d, u)| {
+            used.extend(u);
+            d
+        })
+        .collect();
 
     // Not installed: NotApplicable when some version is approved (compatible arches only).
     let installed_names: FastSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();

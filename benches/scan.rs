@@ -1,6 +1,7 @@
 //! Benchmarks: updateinfo parsing throughput (a generated 50 MB updateinfo.xml, one core) and
-//! a full scan of the large bed (`PATCHSCAN_LARGE_BED=DIR`, made by
-//! repodata-fixtures/scripts/make-large-bed.sh).
+//! a full scan of the large bed, with and without its JSON report (`PATCHSCAN_LARGE_BED=DIR`,
+//! made by repodata-fixtures/scripts/make-large-bed.sh). Whole-process timings against dnf:
+//! benches/alternate.py (README, Speed).
 //!
 //! Run: `cargo bench --bench scan` (README records the figures).
 
@@ -8,6 +9,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+// The allocator the binary uses (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Writes a synthetic updateinfo of about `target` bytes, shaped like Amazon Linux's.
 fn synthetic_updateinfo(target: usize) -> (tempfile::NamedTempFile, u64) {
@@ -82,6 +87,13 @@ fn large_bed(c: &mut Criterion) {
         "large bed (3,000 installed, 5,000 available, 2,000 advisories)",
         |b| b.iter(|| patchscan::scan::scan(&opts).expect("scan")),
     );
+    // What `scan --format json` does after the scan: the 1.4 MB report.
+    g.bench_function("large bed, scan and JSON report", |b| {
+        b.iter(|| {
+            let mut report = patchscan::scan::scan(&opts).expect("scan");
+            report.to_json_pretty().expect("json").len()
+        })
+    });
     g.finish();
 }
 

@@ -1,3 +1,7 @@
+// mimalloc: glibc's per-thread arenas grow page by page (one mprotect each, thousands per scan).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Behave like other Unix tools when the reader of stdout goes away (`| head`).
     #[cfg(unix)]

@@ -128,9 +128,9 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         },
     };
     // The process ends after printing: skip freeing the index.
-    let report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
+    let mut report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
     match args.format {
-        ScanFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ScanFormat::Json => println!("{}", report.to_json_pretty()?),
         ScanFormat::Table => {
             let colour = std::io::stdout().is_terminal();
             print!("{}", table::render(&report, colour, args.explain));

@@ -64,14 +64,14 @@ pub struct Verdict {
 
 impl Verdict {
     /// Records the patch-list entries that took part, for "matches nothing" warnings.
-    pub fn note_entries(&self, used: &mut std::collections::HashSet<String>) {
+    pub fn note_entries(&self, used: &mut impl Extend<String>) {
         for by in &self.approved_by {
             if let ApprovedBy::ApprovedPatch(e) = by {
-                used.insert(e.clone());
+                used.extend([e.clone()]);
             }
         }
         if let Some(r) = &self.rejected_by {
-            used.insert(r.clone());
+            used.extend([r.clone()]);
         }
     }
 

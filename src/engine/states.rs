@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::approval::{self, AdvisoryFacts, Context, PatchFacts, Verdict};
@@ -125,6 +126,11 @@ pub fn rejected_state(
     (state, reason)
 }
 
+/// Maps and sets keyed by package names and arches: foldhash (seeded per process) instead of
+/// SipHash, a tenth of the cost on these short keys.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 /// Names dnf installs side by side instead of upgrading.
 pub fn is_installonly(name: &str) -> bool {
     name == "kernel"
@@ -177,12 +183,15 @@ struct Judged<'i> {
     release: (i64, DateSource),
 }
 
+/// Judges one candidate version through each notice that lists it (or through none), adding
+/// the outcomes to `out` and the baseline entries that matched to `used`.
 fn judge<'i>(
     pkg: &'i AvailablePackage,
     index: &'i UpdateIndex,
     ctx: &Context<'_>,
-    used: &mut HashSet<String>,
-) -> Vec<Judged<'i>> {
+    used: &mut Vec<String>,
+    out: &mut Vec<Judged<'i>>,
+) {
     let b = ctx.baseline;
     // Name forms are only matched against patch lists; most baselines have none.
     let forms = if b.approved_patches.is_empty() && b.rejected_patches.is_empty() {
@@ -190,39 +199,34 @@ fn judge<'i>(
     } else {
         PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch)
     };
-    let mut views: Vec<Option<usize>> = pkg.advisories.iter().copied().map(Some).collect();
-    if views.is_empty() {
-        views.push(None);
+    let views = pkg.advisories.iter().copied().map(Some);
+    let none = pkg.advisories.is_empty().then_some(None);
+    for adv_idx in views.chain(none) {
+        let adv = adv_idx.map(|i| &index.advisories[i]);
+        let rel = release(pkg, adv);
+        let facts = PatchFacts {
+            forms: &forms,
+            advisory: adv.map(|a| AdvisoryFacts {
+                id: &a.id,
+                classification: a.kind.as_deref().unwrap_or(""),
+                severity: a.severity.as_deref(),
+                cves: &a.cves,
+                bugzillas: &a.bugzillas,
+            }),
+            priority: None,
+            section: None,
+            is_security: adv.is_some(),
+            release_time: rel.0,
+        };
+        let verdict = approval::evaluate(&facts, ctx);
+        verdict.note_entries(used);
+        out.push(Judged {
+            pkg,
+            advisory: adv_idx,
+            verdict,
+            release: rel,
+        });
     }
-    views
-        .into_iter()
-        .map(|adv_idx| {
-            let adv = adv_idx.map(|i| &index.advisories[i]);
-            let rel = release(pkg, adv);
-            let facts = PatchFacts {
-                forms: &forms,
-                advisory: adv.map(|a| AdvisoryFacts {
-                    id: &a.id,
-                    classification: a.kind.as_deref().unwrap_or(""),
-                    severity: a.severity.as_deref(),
-                    cves: &a.cves,
-                    bugzillas: &a.bugzillas,
-                }),
-                priority: None,
-                section: None,
-                is_security: adv.is_some(),
-                release_time: rel.0,
-            };
-            let verdict = approval::evaluate(&facts, ctx);
-            verdict.note_entries(used);
-            Judged {
-                pkg,
-                advisory: adv_idx,
-                verdict,
-                release: rel,
-            }
-        })
-        .collect()
 }
 
 fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
@@ -238,27 +242,62 @@ fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
     format!("approved by {by} ({adv}; {date})")
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`.
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC); times outside years 0000–9999 as plain seconds.
+///
+/// Written out by hand (the civil-from-days conversion of Howard Hinnant's date algorithms):
+/// reports format a time per patch, and the `time` crate's formatter was a tenth of a scan.
 pub fn format_time(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
+    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    if !(MIN..=MAX).contains(&t) {
+        return t.to_string();
+    }
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = String::with_capacity(20);
+    for (value, width, sep) in [
+        (year, 4, '-'),
+        (month, 2, '-'),
+        (day, 2, 'T'),
+        (secs / 3600, 2, ':'),
+        (secs / 60 % 60, 2, ':'),
+        (secs % 60, 2, 'Z'),
+    ] {
+        let mut digits = [b'0'; 4];
+        let mut v = value;
+        for d in digits[..width].iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        for &d in &digits[..width] {
+            out.push(char::from(d));
+        }
+        out.push(sep);
+    }
+    out
 }
 
 /// Evaluates one host.
-pub fn evaluate_host<I: InstalledView>(
+///
+/// The installed packages, and then the not-installed ones, are judged on every core; the
+/// outcome does not depend on how the work is split (decisions are sorted at the end).
+pub fn evaluate_host<I: InstalledView + Sync>(
     ctx: &Context<'_>,
     installed: &[I],
     index: &UpdateIndex,
     host: &HostOptions,
 ) -> Evaluation {
-    let mut used: HashSet<String> = HashSet::new();
     // Highest installed version per name.arch.
-    let mut by_name_arch: HashMap<(&str, &str), &I> = HashMap::new();
+    let mut by_name_arch: FastMap<(&str, &str), &I> =
+        FastMap::with_capacity_and_hasher(installed.len(), Default::default());
     for p in installed {
         let n = p.nevra();
         by_name_arch
@@ -277,177 +316,58 @@ pub fn evaluate_host<I: InstalledView>(
     let b = ctx.baseline;
     let mut out = Evaluation::default();
 
-    for ((name, arch), inst) in &by_name_arch {
-        let inst_nevra = inst.nevra();
-        let candidates: Vec<&AvailablePackage> = index
-            .packages
-            .get(*name)
-            .map(|list| {
-                list.iter()
-                    .filter(|p| arch_compatible(arch, &p.nevra.arch))
-                    .filter(|p| module_allowed(p, index, host))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let judged: Vec<Judged<'_>> = candidates
-            .iter()
-            .flat_map(|p| judge(p, index, ctx, &mut used))
-            .collect();
-        let inst_forms = if b.rejected_patches.is_empty() {
-            PackageForms::none()
-        } else {
-            PackageForms::rpm(name, &inst_nevra.evr, arch)
-        };
-        let rejected_installed = b
-            .rejected_patches
-            .iter()
-            .find(|p| p.matches_package(&inst_forms));
-        if let Some(r) = rejected_installed {
-            used.insert(r.to_string());
-        }
-        // Highest approved version; ties go to the highest compliance level.
-        let best = judged
-            .iter()
-            .filter(|j| j.verdict.is_approved())
-            .max_by(|x, y| {
-                x.pkg
-                    .nevra
-                    .evr
-                    .cmp(&y.pkg.nevra.evr)
-                    .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
-            });
-        let mut d = Decision {
-            name: name.to_string(),
-            arch: arch.to_string(),
-            state: PatchState::InstalledOther,
-            installed: Some(PackageVersion::Rpm(inst_nevra.evr.clone())),
-            candidate: None,
-            classification: String::new(),
-            severity: String::new(),
-            compliance_level: ComplianceLevel::Unspecified,
-            advisory_ids: Vec::new(),
-            cves: Vec::new(),
-            installed_time: inst.install_time(),
-            release_time: None,
-            date_source: None,
-            reason: String::new(),
-        };
-        if let Some(r) = rejected_installed {
-            (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
-            out.decisions.push(d);
-            continue;
-        }
-        let Some(best) = best else {
-            d.reason = if judged.is_empty() {
-                "no available version in the repositories".into()
-            } else {
-                "no available version is approved".into()
-            };
-            out.decisions.push(d);
-            continue;
-        };
-        let adv = best.advisory.map(|i| &index.advisories[i]);
-        d.candidate = Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone()));
-        d.classification = adv
-            .and_then(|a| a.kind.as_deref())
-            .map(approval::canonical_classification)
-            .unwrap_or_default();
-        d.severity = adv
-            .and_then(|a| a.severity.as_deref())
-            .unwrap_or_default()
-            .to_string();
-        d.compliance_level = best.verdict.compliance_level;
-        d.release_time = Some(best.release.0);
-        d.date_source = Some(best.release.1);
-        if best.pkg.nevra.evr > inst_nevra.evr {
-            d.state = PatchState::Missing;
-            // Advisories and CVEs fixed by moving from installed to best, skipped ones included.
-            let mut ids = BTreeSet::new();
-            let mut cves = BTreeSet::new();
-            for j in &judged {
-                let v = &j.pkg.nevra.evr;
-                if *v > inst_nevra.evr && *v <= best.pkg.nevra.evr {
-                    if let Some(i) = j.advisory {
-                        ids.insert(index.advisories[i].id.clone());
-                        cves.extend(index.advisories[i].cves.iter().cloned());
-                    }
-                }
-            }
-            d.advisory_ids = ids.into_iter().collect();
-            d.cves = cves.into_iter().collect();
-            d.reason = describe(best, index);
-        } else {
-            d.state = PatchState::Installed;
-            d.advisory_ids = adv.map(|a| vec![a.id.clone()]).unwrap_or_default();
-            d.reason = format!(
-                "installed {} ≥ approved {}: {}",
-                inst_nevra.evr,
-                best.pkg.nevra.evr,
-                describe(best, index)
-            );
-            let pending = match (host.boot_time, inst.install_time()) {
-                (Some(boot), Some(t)) => t > boot,
-                _ => false,
-            } || (is_installonly(name)
-                && host.running_kernel.as_deref().is_some_and(|running| {
-                    let vr = format!(
-                        "{}-{}.{}",
-                        inst_nevra.evr.version, inst_nevra.evr.release, arch
-                    );
-                    running != vr
-                }));
-            if pending {
-                d.state = PatchState::InstalledPendingReboot;
-                d.reason = format!("installed after the last boot; {}", d.reason);
-            }
-        }
-        out.decisions.push(d);
-    }
+    // In name.arch order, so that grouping by state below gives the report's order.
+    let mut entries: Vec<((&str, &str), &I)> = by_name_arch.iter().map(|(k, v)| (*k, *v)).collect();
+    entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    let mut judged: Vec<(Decision, Vec<String>)> = entries
+        .par_iter()
+        .map(|&((name, arch), inst)| {
+            let mut used = Vec::new();
+            let d = decide_installed(ctx, index, host, name, arch, inst, &mut used);
+            (d, used)
+        })
+        .collect();
+    // Stable: name.arch order within each state.
+    judged.sort_by_key(|(d, _)| d.state);
+    let mut used: HashSet<String> = HashSet::new();
+    out.decisions = judged
+        .into_iter()
+        .map(|(d, u)| {
+            used.extend(u);
+            d
+        })
+        .collect();
 
     // Not installed: NotApplicable when some version is approved (compatible arches only).
-    let installed_names: HashSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    for (name, list) in &index.packages {
-        for p in list {
-            let arch = p.nevra.arch.as_str();
-            if by_name_arch.contains_key(&(name.as_str(), arch))
-                || (arch == "noarch" && installed_names.contains(name.as_str()))
-                || !(arch == "noarch" || installed_arches.contains(arch))
-                || !seen.insert((name.as_str(), arch))
-            {
-                continue;
+    let installed_names: FastSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();
+    let not_installed: Vec<(Vec<Decision>, Vec<String>)> = index
+        .packages
+        .par_iter()
+        .map(|(name, list)| {
+            let mut used = Vec::new();
+            let mut found = Vec::new();
+            let mut seen: Vec<&str> = Vec::new();
+            for p in list {
+                let arch = p.nevra.arch.as_str();
+                if by_name_arch.contains_key(&(name.as_str(), arch))
+                    || (arch == "noarch" && installed_names.contains(name.as_str()))
+                    || !(arch == "noarch" || installed_arches.contains(arch))
+                    || seen.contains(&arch)
+                {
+                    continue;
+                }
+                seen.push(arch);
+                if let Some(d) = decide_not_installed(ctx, index, host, name, arch, list, &mut used)
+                {
+                    found.push(d);
+                }
             }
-            let same: Vec<&AvailablePackage> = list
-                .iter()
-                .filter(|q| q.nevra.arch == arch && module_allowed(q, index, host))
-                .collect();
-            let judged: Vec<Judged<'_>> = same
-                .iter()
-                .flat_map(|q| judge(q, index, ctx, &mut used))
-                .collect();
-            if let Some(best) = judged
-                .iter()
-                .filter(|j| j.verdict.is_approved())
-                .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
-            {
-                out.not_applicable.push(Decision {
-                    name: name.clone(),
-                    arch: arch.to_string(),
-                    state: PatchState::NotApplicable,
-                    installed: None,
-                    candidate: Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone())),
-                    classification: String::new(),
-                    severity: String::new(),
-                    compliance_level: best.verdict.compliance_level,
-                    advisory_ids: Vec::new(),
-                    cves: Vec::new(),
-                    installed_time: None,
-                    release_time: Some(best.release.0),
-                    date_source: Some(best.release.1),
-                    reason: format!("not installed; {}", describe(best, index)),
-                });
-            }
-        }
+            (found, used)
+        })
+        .collect();
+    for (found, u) in not_installed {
+        used.extend(u);
+        out.not_applicable.extend(found);
     }
 
     for p in b.approved_patches.iter().chain(&b.rejected_patches) {
@@ -455,11 +375,178 @@ pub fn evaluate_host<I: InstalledView>(
             out.unused_entries.push(p.to_string());
         }
     }
-    out.decisions
-        .sort_by(|a, b| (a.state, &a.name, &a.arch).cmp(&(b.state, &b.name, &b.arch)));
+    // Keys are unique: name.arch per state.
     out.not_applicable
-        .sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+        .sort_unstable_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
     out
+}
+
+/// The decision for one installed name.arch, whose highest installed version is `inst`.
+fn decide_installed<I: InstalledView>(
+    ctx: &Context<'_>,
+    index: &UpdateIndex,
+    host: &HostOptions,
+    name: &str,
+    arch: &str,
+    inst: &I,
+    used: &mut Vec<String>,
+) -> Decision {
+    let b = ctx.baseline;
+    let inst_nevra = inst.nevra();
+    let mut judged: Vec<Judged<'_>> = Vec::new();
+    if let Some(list) = index.packages.get(name) {
+        for p in list {
+            if arch_compatible(arch, &p.nevra.arch) && module_allowed(p, index, host) {
+                judge(p, index, ctx, used, &mut judged);
+            }
+        }
+    }
+    let inst_forms = if b.rejected_patches.is_empty() {
+        PackageForms::none()
+    } else {
+        PackageForms::rpm(name, &inst_nevra.evr, arch)
+    };
+    let rejected_installed = b
+        .rejected_patches
+        .iter()
+        .find(|p| p.matches_package(&inst_forms));
+    if let Some(r) = rejected_installed {
+        used.push(r.to_string());
+    }
+    // Highest approved version; ties go to the highest compliance level.
+    let best = judged
+        .iter()
+        .filter(|j| j.verdict.is_approved())
+        .max_by(|x, y| {
+            x.pkg
+                .nevra
+                .evr
+                .cmp(&y.pkg.nevra.evr)
+                .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
+        });
+    let mut d = Decision {
+        name: name.to_string(),
+        arch: arch.to_string(),
+        state: PatchState::InstalledOther,
+        installed: Some(PackageVersion::Rpm(inst_nevra.evr.clone())),
+        candidate: None,
+        classification: String::new(),
+        severity: String::new(),
+        compliance_level: ComplianceLevel::Unspecified,
+        advisory_ids: Vec::new(),
+        cves: Vec::new(),
+        installed_time: inst.install_time(),
+        release_time: None,
+        date_source: None,
+        reason: String::new(),
+    };
+    if let Some(r) = rejected_installed {
+        (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
+        return d;
+    }
+    let Some(best) = best else {
+        d.reason = if judged.is_empty() {
+            "no available version in the repositories".into()
+        } else {
+            "no available version is approved".into()
+        };
+        return d;
+    };
+    let adv = best.advisory.map(|i| &index.advisories[i]);
+    d.candidate = Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone()));
+    d.classification = adv
+        .and_then(|a| a.kind.as_deref())
+        .map(approval::canonical_classification)
+        .unwrap_or_default();
+    d.severity = adv
+        .and_then(|a| a.severity.as_deref())
+        .unwrap_or_default()
+        .to_string();
+    d.compliance_level = best.verdict.compliance_level;
+    d.release_time = Some(best.release.0);
+    d.date_source = Some(best.release.1);
+    if best.pkg.nevra.evr > inst_nevra.evr {
+        d.state = PatchState::Missing;
+        // Advisories and CVEs fixed by moving from installed to best, skipped ones included.
+        let mut ids = BTreeSet::new();
+        let mut cves = BTreeSet::new();
+        for j in &judged {
+            let v = &j.pkg.nevra.evr;
+            if *v > inst_nevra.evr && *v <= best.pkg.nevra.evr {
+                if let Some(i) = j.advisory {
+                    ids.insert(index.advisories[i].id.as_str());
+                    cves.extend(index.advisories[i].cves.iter().map(String::as_str));
+                }
+            }
+        }
+        d.advisory_ids = ids.into_iter().map(str::to_string).collect();
+        d.cves = cves.into_iter().map(str::to_string).collect();
+        d.reason = describe(best, index);
+    } else {
+        d.state = PatchState::Installed;
+        d.advisory_ids = adv.map(|a| vec![a.id.clone()]).unwrap_or_default();
+        d.reason = format!(
+            "installed {} ≥ approved {}: {}",
+            inst_nevra.evr,
+            best.pkg.nevra.evr,
+            describe(best, index)
+        );
+        let pending = match (host.boot_time, inst.install_time()) {
+            (Some(boot), Some(t)) => t > boot,
+            _ => false,
+        } || (is_installonly(name)
+            && host.running_kernel.as_deref().is_some_and(|running| {
+                let vr = format!(
+                    "{}-{}.{}",
+                    inst_nevra.evr.version, inst_nevra.evr.release, arch
+                );
+                running != vr
+            }));
+        if pending {
+            d.state = PatchState::InstalledPendingReboot;
+            d.reason = format!("installed after the last boot; {}", d.reason);
+        }
+    }
+    d
+}
+
+/// The NotApplicable decision for a not-installed name.arch (versions in `list`), when some
+/// version is approved.
+fn decide_not_installed(
+    ctx: &Context<'_>,
+    index: &UpdateIndex,
+    host: &HostOptions,
+    name: &str,
+    arch: &str,
+    list: &[AvailablePackage],
+    used: &mut Vec<String>,
+) -> Option<Decision> {
+    let mut judged: Vec<Judged<'_>> = Vec::new();
+    for q in list {
+        if q.nevra.arch == arch && module_allowed(q, index, host) {
+            judge(q, index, ctx, used, &mut judged);
+        }
+    }
+    let best = judged
+        .iter()
+        .filter(|j| j.verdict.is_approved())
+        .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))?;
+    Some(Decision {
+        name: name.to_string(),
+        arch: arch.to_string(),
+        state: PatchState::NotApplicable,
+        installed: None,
+        candidate: Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone())),
+        classification: String::new(),
+        severity: String::new(),
+        compliance_level: best.verdict.compliance_level,
+        advisory_ids: Vec::new(),
+        cves: Vec::new(),
+        installed_time: None,
+        release_time: Some(best.release.0),
+        date_source: Some(best.release.1),
+        reason: format!("not installed; {}", describe(best, index)),
+    })
 }
 
 #[cfg(test)]
@@ -620,6 +707,46 @@ mod tests {
 
     fn rpm(v: &Option<PackageVersion>) -> &crate::version::RpmEvr {
         v.as_ref().and_then(PackageVersion::as_rpm).unwrap()
+    }
+
+    #[test]
+    fn format_time_writes_what_the_time_crate_writes() {
+        let reference = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .ok()
+                .and_then(|d| {
+                    d.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_else(|| t.to_string())
+        };
+        let mut t: i64 = 0x1234_5678;
+        let mut cases = vec![
+            0,
+            -1,
+            1,
+            86_399,
+            86_400,
+            951_782_400, // 2000-02-29
+            4_107_542_399,
+            -62_167_219_200,
+            -62_167_219_201,
+            253_402_300_799,
+            253_402_300_800,
+            i64::MIN,
+            i64::MAX,
+        ];
+        for _ in 0..20_000 {
+            // xorshift over the whole range, and over ±200 years of seconds
+            t ^= t << 13;
+            t ^= t >> 7;
+            t ^= t << 17;
+            cases.push(t);
+            cases.push(t % 6_311_390_400);
+        }
+        for t in cases {
+            assert_eq!(format_time(t), reference(t), "{t}");
+        }
     }
 
     #[test]

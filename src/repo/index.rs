@@ -68,16 +68,21 @@ impl UpdateIndex {
 
     /// Adds an available package.
     pub fn add_package(&mut self, nevra: Nevra, build_time: Option<i64>, repo: usize) {
-        self.packages
-            .entry(nevra.name.clone())
-            .or_default()
-            .push(AvailablePackage {
-                nevra,
-                build_time,
-                repo,
-                advisories: Vec::new(),
-                modules: Vec::new(),
-            });
+        let package = AvailablePackage {
+            nevra,
+            build_time,
+            repo,
+            advisories: Vec::new(),
+            modules: Vec::new(),
+        };
+        // The name is copied only for a new key.
+        match self.packages.get_mut(&package.nevra.name) {
+            Some(list) => list.push(package),
+            None => {
+                self.packages
+                    .insert(package.nevra.name.clone(), vec![package]);
+            }
+        }
     }
 
     /// Adds a notice and links it to the available packages it lists (by exact NEVRA; a listed
@@ -130,6 +135,7 @@ impl UpdateIndex {
             revision: meta.revision,
             timestamp: meta.timestamp,
         });
+        self.packages.reserve(meta.packages.len());
         for p in meta.packages {
             self.add_package(p.nevra, p.build_time, repo);
         }

@@ -1,6 +1,7 @@
 //! The host report: AWS's `InstancePatchState` and `DescribeInstancePatches` shapes (spec §6),
 //! plus patchscan's explanations. This type *is* the JSON schema of `scan --format json`.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::baseline::ComplianceLevel;
@@ -97,11 +98,32 @@ pub struct ReportContext<'a> {
 }
 
 fn record(d: &Decision) -> PatchRecord {
-    let shown = d.candidate.as_ref().or(d.installed.as_ref());
-    let evr = shown.map(|e| e.to_full_string()).unwrap_or_default();
+    let installed_version = d
+        .installed
+        .as_ref()
+        .map(|e| e.to_full_string())
+        .unwrap_or_default();
+    let candidate_version = d
+        .candidate
+        .as_ref()
+        .map(|e| e.to_full_string())
+        .unwrap_or_default();
+    let shown = if d.candidate.is_some() {
+        &candidate_version
+    } else {
+        &installed_version
+    };
+    let mut kb_id = String::with_capacity(d.name.len() + d.arch.len() + 1);
+    kb_id.push_str(&d.name);
+    kb_id.push('.');
+    kb_id.push_str(&d.arch);
+    let mut title = String::with_capacity(kb_id.len() + shown.len() + 1);
+    title.push_str(&kb_id);
+    title.push(':');
+    title.push_str(shown);
     PatchRecord {
-        title: format!("{}.{}:{}", d.name, d.arch, evr),
-        kb_id: format!("{}.{}", d.name, d.arch),
+        title,
+        kb_id,
         classification: d.classification.clone(),
         severity: d.severity.clone(),
         state: d.state,
@@ -119,16 +141,8 @@ fn record(d: &Decision) -> PatchRecord {
         } else {
             String::new()
         },
-        installed_version: d
-            .installed
-            .as_ref()
-            .map(|e| e.to_full_string())
-            .unwrap_or_default(),
-        candidate_version: d
-            .candidate
-            .as_ref()
-            .map(|e| e.to_full_string())
-            .unwrap_or_default(),
+        installed_version,
+        candidate_version,
         advisory_ids: d.advisory_ids.clone(),
         compliance_level: d.compliance_level,
         reason: d.reason.clone(),
@@ -171,12 +185,13 @@ impl HostReport {
         }
         s.not_applicable_count += eval.not_applicable.len() as u64;
         s.non_compliant_severity = worst;
-        let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
+        // Thousands of records on a large host: built on every core, in order.
+        let mut patches: Vec<PatchRecord> = eval.decisions.par_iter().map(record).collect();
         if ctx.include_not_applicable {
             // Listed by name and arch whatever order the engine produced them in.
             let mut na: Vec<&Decision> = eval.not_applicable.iter().collect();
             na.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
-            patches.extend(na.into_iter().map(record));
+            patches.par_extend(na.into_par_iter().map(record));
         }
         HostReport {
             patch_state: s,
@@ -184,6 +199,58 @@ impl HostReport {
             warnings,
             repositories: Vec::new(),
         }
+    }
+
+    /// The report as `serde_json::to_string_pretty` writes it, byte for byte, with the patch
+    /// records (nearly all of the output on a large host) written on every core. The rest of
+    /// the report is serialised as itself with the records taken out for the moment, so every
+    /// field the type has is written.
+    pub fn to_json_pretty(&mut self) -> serde_json::Result<String> {
+        let patches = std::mem::take(&mut self.patches);
+        let frame = serde_json::to_string_pretty(&*self);
+        self.patches = patches;
+        let frame = frame?;
+        // Strings are written escaped (no raw quote or newline), so this is the field itself.
+        const EMPTY: &str = "\n  \"Patches\": []";
+        let Some(at) = frame.find(EMPTY).filter(|_| !self.patches.is_empty()) else {
+            return Ok(frame);
+        };
+        // Each record as written at the top level, then indented to its place in the array
+        // (every newline in pretty JSON is between tokens).
+        let chunks: Vec<String> = self
+            .patches
+            .par_chunks(64)
+            .map(|chunk| {
+                let mut out = String::new();
+                for (i, record) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    let one = serde_json::to_string_pretty(record)?;
+                    for (j, line) in one.split('\n').enumerate() {
+                        if j > 0 {
+                            out.push('\n');
+                        }
+                        out.push_str("    ");
+                        out.push_str(line);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        let size = frame.len() + chunks.iter().map(|c| c.len() + 2).sum::<usize>() + 16;
+        let mut json = String::with_capacity(size);
+        json.push_str(&frame[..at]);
+        json.push_str("\n  \"Patches\": [\n");
+        for (i, chunk) in chunks.iter().enumerate() {
+            if i > 0 {
+                json.push_str(",\n");
+            }
+            json.push_str(chunk);
+        }
+        json.push_str("\n  ]");
+        json.push_str(&frame[at + EMPTY.len()..]);
+        Ok(json)
     }
 
     /// Whether any patch makes the host non-compliant.
@@ -215,6 +282,58 @@ mod tests {
             date_source: None,
             reason: String::new(),
         }
+    }
+
+    #[test]
+    fn json_written_on_every_core_equals_serde_json_pretty() {
+        let mut decisions: Vec<Decision> = (0..300)
+            .map(|i| {
+                let mut x = d(
+                    &format!("pkg{i}"),
+                    if i % 3 == 0 {
+                        PatchState::Missing
+                    } else {
+                        PatchState::InstalledOther
+                    },
+                    "Security",
+                    ComplianceLevel::Critical,
+                );
+                x.reason = format!("tricky \"quotes\", \\ back, new\nline, \"Patches\": [] {i}");
+                if i % 7 == 0 {
+                    x.advisory_ids.clear();
+                }
+                x
+            })
+            .collect();
+        let eval = |decisions: Vec<Decision>| Evaluation {
+            decisions,
+            not_applicable: vec![],
+            unused_entries: vec![],
+        };
+        for warnings in [vec![], vec!["w \"Patches\": []\n".to_string(), "x".into()]] {
+            for n in [0, 1, 2, 65, 300] {
+                let mut report =
+                    HostReport::new(&eval(decisions[..n].to_vec()), &ctx(), warnings.clone());
+                if n % 2 == 1 {
+                    // Every field of the report is written, the APT repositories included.
+                    report.repositories.push(RepositoryRecord {
+                        path: "var/lib/apt/lists/x_Packages.lz4".into(),
+                        suite: "bookworm-security".into(),
+                        codename: "bookworm".into(),
+                        origin: "Debian".into(),
+                        component: "main".into(),
+                        architecture: "amd64".into(),
+                        date: Some("2025-06-01T00:00:00Z".into()),
+                        valid_until: None,
+                        trusted: true,
+                        security: true,
+                    });
+                }
+                let expected = serde_json::to_string_pretty(&report).unwrap();
+                assert_eq!(report.to_json_pretty().unwrap(), expected, "{n} records");
+            }
+        }
+        decisions.clear();
     }
 
     fn ctx() -> ReportContext<'static> {

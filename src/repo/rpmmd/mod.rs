@@ -6,10 +6,10 @@
 //! module identities) are shared through `Arc`.
 
 mod date;
+mod lean;
 pub mod modules;
 pub mod primary;
 pub mod repomd;
-mod strip;
 pub mod updateinfo;
 mod xml;
 

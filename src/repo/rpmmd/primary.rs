@@ -1,11 +1,14 @@
 //! primary metadata: the packages a repository offers, as `primary.xml` or as the
 //! `primary_db` SQLite database.
 
+use std::borrow::Cow;
 use std::io;
 use std::path::Path;
 
-use quick_xml::events::{BytesStart, Event};
+use memchr::memmem;
+use quick_xml::events::Event;
 
+use super::lean::{self, Attrs, Bail, Lean, Token, Tokens};
 use super::xml::{local, push_text, XmlFile};
 use super::{AvailablePackage, RpmMdError};
 use crate::repo::compress::{self, Compression};
@@ -36,16 +39,107 @@ enum Collecting {
 /// Reads a primary.xml file (compressed or not) as a stream: binary packages with their
 /// build time, in file order.
 pub fn read_primary_xml(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
-    // Fast path: `<format>` blocks dropped before parsing. Should it fail, the full parse
-    // runs, so an error carries exact positions (and anything the filter got wrong shows).
-    match parse_primary_xml(path, true) {
+    // Fast path: the lean reader (see `lean`), which jumps over `<format>` blocks (provides,
+    // requires, file lists: most of a real primary.xml, none of it needed). When it gives up,
+    // the full parse runs: it reads what the lean reader does not, and its errors carry
+    // exact positions.
+    match lean_primary_xml(path) {
         Ok(packages) => Ok(packages),
-        Err(_) => parse_primary_xml(path, false),
+        Err(Bail) => parse_primary_xml(path),
     }
 }
 
-fn parse_primary_xml(path: &Path, strip_format: bool) -> Result<Vec<AvailablePackage>, RpmMdError> {
-    let mut file = XmlFile::open_with(path, "metadata", strip_format)?;
+/// primary.xml through the lean reader: the same packages as [`parse_primary_xml`], or
+/// [`Bail`]. Like the full parse, it does not look inside `<format>` blocks.
+fn lean_primary_xml(path: &Path) -> Lean<Vec<AvailablePackage>> {
+    let format = memmem::Finder::new(b"format");
+    lean::read_children(path, "metadata", "package", |element| {
+        lean_package(element, &format)
+    })
+}
+
+/// One `<package>…</package>` element.
+fn lean_package(element: &str, format: &memmem::Finder<'_>) -> Lean<Option<AvailablePackage>> {
+    let mut tokens = Tokens::new(element);
+    match tokens.next()? {
+        Some(Token::Start {
+            name, empty: false, ..
+        }) if lean::local(name) == "package" => {}
+        _ => return Err(Bail),
+    }
+    let mut name: Option<Cow<'_, str>> = None;
+    let mut arch: Option<Cow<'_, str>> = None;
+    let mut evr = None;
+    let mut build_time = None;
+    while let Some(token) = tokens.next_tag()? {
+        let Token::Start {
+            name: tag,
+            attrs,
+            empty,
+        } = token
+        else {
+            continue; // text is checked by the tokeniser; nesting too
+        };
+        // 1: a child of <package>.
+        if tokens.depth() - usize::from(!empty) != 1 {
+            continue;
+        }
+        let local = lean::local(tag);
+        if local == "format" && !empty {
+            // The full parse skips the subtree too. With attributes, or written
+            // `<rpm:format>`, the end tag is another one: leave those to the full parse.
+            if tag != "format" || !attrs.is_empty() {
+                return Err(Bail);
+            }
+            tokens.skip_element(format)?;
+            continue;
+        }
+        // Most children hold only text: one step for the element.
+        let leaf = if empty { None } else { tokens.leaf_text(tag)? };
+        match local {
+            field @ ("name" | "arch") if !empty => {
+                let target = if field == "name" {
+                    &mut name
+                } else {
+                    &mut arch
+                };
+                if let Some(raw) = leaf {
+                    append(target, lean::text(raw)?);
+                    continue;
+                }
+                loop {
+                    match tokens.next()? {
+                        Some(Token::Text(raw)) => append(target, lean::text(raw)?),
+                        Some(Token::End { .. }) => break,
+                        _ => return Err(Bail),
+                    }
+                }
+            }
+            "version" => evr = Some(version_attributes(lean::attributes(attrs))?),
+            "time" => build_time = build_time_attribute(lean::attributes(attrs))?,
+            _ => {}
+        }
+    }
+    let fields = PackageFields {
+        name: name.map(Cow::into_owned).unwrap_or_default(),
+        arch: arch.map(Cow::into_owned).unwrap_or_default(),
+        evr,
+        build_time,
+    };
+    finish_fields(fields).map_err(|_| Bail)
+}
+
+/// Appends collected text, borrowing while there is only one piece.
+fn append<'a>(target: &mut Option<Cow<'a, str>>, text: Cow<'a, str>) {
+    match target {
+        None => *target = Some(text),
+        Some(have) => have.to_mut().push_str(&text),
+    }
+}
+
+/// primary.xml through quick-xml, every event checked.
+fn parse_primary_xml(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
+    let mut file = XmlFile::open(path, "metadata")?;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut skip = Vec::new();
     let mut packages = Vec::new();
@@ -64,8 +158,8 @@ fn parse_primary_xml(path: &Path, strip_format: bool) -> Result<Vec<AvailablePac
                     match name {
                         "name" if is_start => collecting = Collecting::Name,
                         "arch" if is_start => collecting = Collecting::Arch,
-                        "version" => fields.evr = Some(version_attributes(&file, e)?),
-                        "time" => fields.build_time = build_time(&file, e)?,
+                        "version" => fields.evr = Some(version_attributes(file.attrs(e))?),
+                        "time" => fields.build_time = build_time_attribute(file.attrs(e))?,
                         "format" if is_start => {
                             // requires/provides/files: the bulk of the file, none of it needed.
                             file.skip_subtree(qname.as_ref(), &mut skip)?;
@@ -99,21 +193,21 @@ fn parse_primary_xml(path: &Path, strip_format: bool) -> Result<Vec<AvailablePac
 }
 
 /// `<version epoch ver rel/>`.
-fn version_attributes(file: &XmlFile, element: &BytesStart) -> Result<RpmEvr, RpmMdError> {
-    let (mut epoch, mut version, mut release) = (0, None, String::new());
-    for attr in file.attributes(element) {
-        let attr = attr?;
-        match attr.key.as_ref() {
+fn version_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<RpmEvr, A::Err> {
+    let (mut epoch, mut version, mut release) = (0, None, Cow::Borrowed(""));
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        match key {
             "epoch" => {
-                epoch = parse_epoch(&file.value(&attr)?)
-                    .ok_or_else(|| file.malformed("epoch is not a number"))?
+                epoch = parse_epoch(&attrs.value(&raw)?)
+                    .ok_or_else(|| attrs.malformed("epoch is not a number"))?
             }
-            "ver" => version = Some(file.value(&attr)?.into_owned()),
-            "rel" => release = file.value(&attr)?.into_owned(),
+            "ver" => version = Some(attrs.value(&raw)?),
+            "rel" => release = attrs.value(&raw)?,
             _ => {}
         }
     }
-    let version = version.ok_or_else(|| file.malformed("<version> without ver"))?;
+    let version = version.ok_or_else(|| attrs.malformed("<version> without ver"))?;
     Ok(RpmEvr::new(epoch, version, release))
 }
 
@@ -128,11 +222,11 @@ pub(crate) fn parse_epoch(text: &str) -> Option<u64> {
 }
 
 /// `<time build=…>`; a missing or non-numeric build time is `None`.
-fn build_time(file: &XmlFile, element: &BytesStart) -> Result<Option<i64>, RpmMdError> {
-    for attr in file.attributes(element) {
-        let attr = attr?;
-        if attr.key.as_ref() == "build" {
-            return Ok(file.value(&attr)?.trim().parse().ok());
+fn build_time_attribute<'a, A: Attrs<'a>>(mut attrs: A) -> Result<Option<i64>, A::Err> {
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        if key == "build" {
+            return Ok(attrs.value(&raw)?.trim().parse().ok());
         }
     }
     Ok(None)
@@ -143,14 +237,19 @@ fn finish_package(
     file: &XmlFile,
     fields: PackageFields,
 ) -> Result<Option<AvailablePackage>, RpmMdError> {
+    finish_fields(fields).map_err(|reason| file.malformed(reason))
+}
+
+/// A complete `<package>`, `None` for a source package, or what is wrong with it.
+fn finish_fields(fields: PackageFields) -> Result<Option<AvailablePackage>, String> {
     let name = fields.name.trim();
     let arch = fields.arch.trim();
     if name.is_empty() || arch.is_empty() {
-        return Err(file.malformed("<package> without <name> or <arch>"));
+        return Err("<package> without <name> or <arch>".into());
     }
     let evr = fields
         .evr
-        .ok_or_else(|| file.malformed(format!("package {name} has no <version>")))?;
+        .ok_or_else(|| format!("package {name} has no <version>"))?;
     if is_source_arch(arch) {
         return Ok(None);
     }
@@ -231,31 +330,52 @@ pub fn read_primary_db(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError>
 }
 
 #[cfg(test)]
-mod strip_tests {
+mod lean_tests {
     use super::*;
+    use crate::repo::rpmmd::lean::testing::{check_edits, fixture_files};
 
     #[test]
-    fn fast_path_reads_real_primaries_like_the_full_parse() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("repodata-fixtures/beds");
-        let mut checked = 0;
-        for repo in [
-            "host-a/repos/amazonlinux",
-            "host-b/repos/baseos",
-            "host-b/repos/appstream",
-        ] {
-            let dir = root.join(repo).join("repodata");
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if !path.to_string_lossy().contains("primary.xml") {
-                    continue;
-                }
-                let fast = parse_primary_xml(&path, true).expect("fast path");
-                let full = parse_primary_xml(&path, false).expect("full parse");
-                assert_eq!(fast, full, "{}", path.display());
-                assert!(!fast.is_empty());
-                checked += 1;
-            }
+    fn lean_reader_takes_every_real_primary_and_agrees_with_the_full_parse() {
+        let files = fixture_files("primary.xml");
+        assert!(files.len() >= 8, "{files:?}");
+        for path in files {
+            let lean = lean_primary_xml(&path)
+                .unwrap_or_else(|_| panic!("lean reader gave up on {}", path.display()));
+            assert_eq!(
+                lean,
+                parse_primary_xml(&path).unwrap(),
+                "{}",
+                path.display()
+            );
+            assert!(!lean.is_empty());
         }
-        assert_eq!(checked, 3);
+    }
+
+    #[test]
+    fn lean_reader_never_accepts_what_the_full_parse_reads_differently() {
+        // Edits inside a `<format>` block are not compared: neither reader looks there.
+        let gz = fixture_files("primary.xml.gz")
+            .into_iter()
+            .find(|p| p.to_string_lossy().contains("host-a/repos/amazonlinux"))
+            .unwrap();
+        let mut xml = Vec::new();
+        io::Read::read_to_end(&mut compress::open(&gz).unwrap(), &mut xml).unwrap();
+        let inside_format = |at: usize| {
+            let (open, close) = (&b"<format>"[..], &b"</format>"[..]);
+            let last_open = memmem::rfind(&xml[..at], open);
+            let last_close = memmem::rfind(&xml[..at], close);
+            last_open.is_some_and(|o| o + open.len() <= at && last_close.is_none_or(|c| c < o))
+        };
+        let (accepted, refused) = check_edits(
+            &xml,
+            4000,
+            lean_primary_xml,
+            parse_primary_xml,
+            inside_format,
+        );
+        assert!(
+            accepted > 400 && refused > 400,
+            "{accepted} accepted, {refused} refused"
+        );
     }
 }

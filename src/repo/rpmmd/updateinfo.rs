@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use quick_xml::events::{BytesStart, Event};
 
+use super::lean::{self, Attrs, Bail, Lean, Token, Tokens};
 use super::primary::parse_epoch;
 use super::xml::{local, push_text, XmlFile};
 use super::{parse_metadata_date, Advisory, AdvisoryPackage, ModuleRef, RpmMdError};
@@ -17,6 +18,99 @@ use crate::version::rpm::{Nevra, RpmEvr};
 
 /// Reads an updateinfo.xml file (compressed or not): every `<update>`, in file order.
 pub fn read_updateinfo(path: &Path) -> Result<Vec<Advisory>, RpmMdError> {
+    // Fast path: the lean reader (see `lean`). When it gives up, the full parse runs: it
+    // reads what the lean reader does not, and its errors carry exact positions.
+    match lean_updateinfo(path) {
+        Ok(advisories) => Ok(advisories),
+        Err(Bail) => parse_updateinfo(path),
+    }
+}
+
+/// updateinfo.xml through the lean reader: the same advisories as [`parse_updateinfo`], or
+/// [`Bail`].
+fn lean_updateinfo(path: &Path) -> Lean<Vec<Advisory>> {
+    let mut strings = Strings::new();
+    lean::read_children(path, "updates", "update", |element| {
+        lean_update(element, &mut strings).map(Some)
+    })
+}
+
+/// One `<update>…</update>` element, read as [`State`] reads it.
+fn lean_update(element: &str, strings: &mut Strings) -> Lean<Advisory> {
+    let mut tokens = Tokens::new(element);
+    let attrs = match tokens.next()? {
+        Some(Token::Start {
+            name,
+            attrs,
+            empty: false,
+        }) if lean::local(name) == "update" => attrs,
+        _ => return Err(Bail),
+    };
+    let mut advisory = empty_advisory(update_type(lean::attributes(attrs), strings)?);
+    let mut module: Option<Arc<ModuleRef>> = None;
+    let mut text = String::new();
+    while let Some(token) = tokens.next_tag()? {
+        let (name, attrs, empty) = match token {
+            Token::Start { name, attrs, empty } => (name, attrs, empty),
+            Token::End { name } => {
+                if lean::local(name) == "collection" {
+                    module = None;
+                }
+                continue;
+            }
+            Token::Text(_) => continue, // checked by the tokeniser
+        };
+        // 1: a child of <update>.
+        let depth = tokens.depth() - usize::from(!empty);
+        let local = lean::local(name);
+        // Most elements hold only text: one step for the element.
+        let leaf = if empty { None } else { tokens.leaf_text(name)? };
+        if depth == 1 {
+            match local {
+                "id" | "title" | "severity" if !empty => {
+                    text.clear();
+                    match leaf {
+                        Some(raw) => text.push_str(&lean::text(raw)?),
+                        None => loop {
+                            match tokens.next()? {
+                                Some(Token::Text(raw)) => text.push_str(&lean::text(raw)?),
+                                Some(Token::End { .. }) => break,
+                                _ => return Err(Bail),
+                            }
+                        },
+                    }
+                    let field = match local {
+                        "id" => Field::Id,
+                        "title" => Field::Title,
+                        _ => Field::Severity,
+                    };
+                    store(&mut advisory, field, std::mem::take(&mut text), strings);
+                }
+                "issued" => advisory.issued = date_attribute(lean::attributes(attrs))?,
+                "updated" => advisory.updated = date_attribute(lean::attributes(attrs))?,
+                _ => {}
+            }
+            continue;
+        }
+        match local {
+            "reference" => reference(lean::attributes(attrs), &mut advisory)?,
+            "collection" => module = None,
+            "module" => module = Some(Arc::new(module_attributes(lean::attributes(attrs))?)),
+            "package" => advisory.packages.push(AdvisoryPackage {
+                nevra: package_attributes(lean::attributes(attrs))?,
+                module: module.clone(),
+            }),
+            _ => {}
+        }
+    }
+    if advisory.id.is_empty() {
+        return Err(Bail);
+    }
+    Ok(advisory)
+}
+
+/// updateinfo.xml through quick-xml, every event checked.
+fn parse_updateinfo(path: &Path) -> Result<Vec<Advisory>, RpmMdError> {
     let mut file = XmlFile::open(path, "updates")?;
     let mut state = State::default();
     let mut buf = Vec::with_capacity(64 * 1024);
@@ -58,8 +152,7 @@ struct State {
     current: Option<Advisory>,
     /// The module of the `<collection>` being read.
     module: Option<Arc<ModuleRef>>,
-    /// Shared copies of the few distinct types, severities and module parts.
-    strings: HashMap<Box<str>, Arc<str>>,
+    strings: Strings,
     collecting: Field,
     text: String,
 }
@@ -100,44 +193,21 @@ impl State {
                     };
                     self.text.clear();
                 }
-                "issued" => advisory.issued = date_attribute(file, e)?,
-                "updated" => advisory.updated = date_attribute(file, e)?,
+                "issued" => advisory.issued = date_attribute(file.attrs(e))?,
+                "updated" => advisory.updated = date_attribute(file.attrs(e))?,
                 _ => {}
             }
             return Ok(());
         }
         match name {
-            "reference" => {
-                let (mut kind, mut id) = (None, None);
-                for attr in file.attributes(e) {
-                    let attr = attr?;
-                    match attr.key.as_ref() {
-                        "type" => kind = Some(file.value(&attr)?),
-                        "id" => id = Some(file.value(&attr)?),
-                        _ => {}
-                    }
-                }
-                if let (Some(kind), Some(id)) = (kind, id) {
-                    let id = id.trim();
-                    let list = if kind.eq_ignore_ascii_case("cve") {
-                        Some(&mut advisory.cves)
-                    } else if kind.eq_ignore_ascii_case("bugzilla") {
-                        Some(&mut advisory.bugzillas)
-                    } else {
-                        None
-                    };
-                    if let Some(list) = list.filter(|_| !id.is_empty()) {
-                        list.push(id.to_string());
-                    }
-                }
-            }
+            "reference" => reference(file.attrs(e), advisory)?,
             "collection" => self.module = None,
             "module" => {
-                let module = module_attributes(file, e)?;
+                let module = module_attributes(file.attrs(e))?;
                 self.module = Some(Arc::new(module));
             }
             "package" => {
-                let nevra = package_attributes(file, e)?;
+                let nevra = package_attributes(file.attrs(e))?;
                 let module = self.module.clone();
                 if let Some(advisory) = self.current.as_mut() {
                     advisory.packages.push(AdvisoryPackage { nevra, module });
@@ -159,16 +229,7 @@ impl State {
             let Some(advisory) = self.current.as_mut() else {
                 return Ok(());
             };
-            match field {
-                Field::Id => advisory.id = text.trim().to_string(),
-                Field::Title => advisory.title = text,
-                Field::Severity => {
-                    let severity = text.trim();
-                    advisory.severity =
-                        (!severity.is_empty()).then(|| intern(&mut self.strings, severity));
-                }
-                Field::Nothing => {}
-            }
+            store(advisory, field, text, &mut self.strings);
         } else if name == "collection" {
             self.module = None;
         }
@@ -176,29 +237,9 @@ impl State {
     }
 
     fn start_update(&mut self, file: &XmlFile, e: &BytesStart) -> Result<(), RpmMdError> {
-        let mut kind = None;
-        for attr in file.attributes(e) {
-            let attr = attr?;
-            if attr.key.as_ref() == "type" {
-                let value = file.value(&attr)?;
-                let value = value.trim();
-                if !value.is_empty() {
-                    kind = Some(intern(&mut self.strings, value));
-                }
-            }
-        }
+        let kind = update_type(file.attrs(e), &mut self.strings)?;
         self.module = None;
-        self.current = Some(Advisory {
-            id: String::new(),
-            kind,
-            severity: None,
-            title: String::new(),
-            issued: None,
-            updated: None,
-            cves: Vec::new(),
-            bugzillas: Vec::new(),
-            packages: Vec::new(),
-        });
+        self.current = Some(empty_advisory(kind));
         Ok(())
     }
 
@@ -213,8 +254,11 @@ impl State {
     }
 }
 
+/// Shared copies of the few distinct types, severities and module parts.
+type Strings = HashMap<Box<str>, Arc<str>>;
+
 /// The shared copy of `text`.
-fn intern(strings: &mut HashMap<Box<str>, Arc<str>>, text: &str) -> Arc<str> {
+fn intern(strings: &mut Strings, text: &str) -> Arc<str> {
     if let Some(shared) = strings.get(text) {
         return shared.clone();
     }
@@ -223,30 +267,104 @@ fn intern(strings: &mut HashMap<Box<str>, Arc<str>>, text: &str) -> Arc<str> {
     shared
 }
 
+/// Keeps the collected text of `<id>` (trimmed), `<title>` (as written) or `<severity>`
+/// (trimmed and shared; empty is none).
+fn store(advisory: &mut Advisory, field: Field, text: String, strings: &mut Strings) {
+    match field {
+        Field::Id => advisory.id = text.trim().to_string(),
+        Field::Title => advisory.title = text,
+        Field::Severity => {
+            let severity = text.trim();
+            advisory.severity = (!severity.is_empty()).then(|| intern(strings, severity));
+        }
+        Field::Nothing => {}
+    }
+}
+
+/// An advisory of type `kind` with nothing read yet.
+fn empty_advisory(kind: Option<Arc<str>>) -> Advisory {
+    Advisory {
+        id: String::new(),
+        kind,
+        severity: None,
+        title: String::new(),
+        issued: None,
+        updated: None,
+        cves: Vec::new(),
+        bugzillas: Vec::new(),
+        packages: Vec::new(),
+    }
+}
+
+/// The `type` attribute of `<update>`, trimmed and shared; `None` when absent or empty.
+fn update_type<'a, A: Attrs<'a>>(
+    mut attrs: A,
+    strings: &mut Strings,
+) -> Result<Option<Arc<str>>, A::Err> {
+    let mut kind = None;
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        if key == "type" {
+            let value = attrs.value(&raw)?;
+            let value = value.trim();
+            if !value.is_empty() {
+                kind = Some(intern(strings, value));
+            }
+        }
+    }
+    Ok(kind)
+}
+
 /// The `date` attribute of `<issued>`/`<updated>`; unparseable dates are `None`.
-fn date_attribute(file: &XmlFile, e: &BytesStart) -> Result<Option<i64>, RpmMdError> {
-    for attr in file.attributes(e) {
-        let attr = attr?;
-        if attr.key.as_ref() == "date" {
-            return Ok(parse_metadata_date(&file.value(&attr)?));
+fn date_attribute<'a, A: Attrs<'a>>(mut attrs: A) -> Result<Option<i64>, A::Err> {
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        if key == "date" {
+            return Ok(parse_metadata_date(&attrs.value(&raw)?));
         }
     }
     Ok(None)
 }
 
+/// `<reference type id>`: a CVE or bugzilla id is kept (types matched case-insensitively).
+fn reference<'a, A: Attrs<'a>>(mut attrs: A, advisory: &mut Advisory) -> Result<(), A::Err> {
+    let (mut kind, mut id) = (None, None);
+    while let Some(attr) = attrs.next_attr() {
+        match attr? {
+            ("type", raw) => kind = Some(attrs.value(&raw)?),
+            ("id", raw) => id = Some(attrs.value(&raw)?),
+            _ => {}
+        }
+    }
+    if let (Some(kind), Some(id)) = (kind, id) {
+        let id = id.trim();
+        let list = if kind.eq_ignore_ascii_case("cve") {
+            Some(&mut advisory.cves)
+        } else if kind.eq_ignore_ascii_case("bugzilla") {
+            Some(&mut advisory.bugzillas)
+        } else {
+            None
+        };
+        if let Some(list) = list.filter(|_| !id.is_empty()) {
+            list.push(id.to_string());
+        }
+    }
+    Ok(())
+}
+
 /// `<package name epoch version release arch>`.
-fn package_attributes(file: &XmlFile, e: &BytesStart) -> Result<Nevra, RpmMdError> {
+fn package_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<Nevra, A::Err> {
     let (mut name, mut epoch, mut version, mut release, mut arch) = (None, 0, None, None, None);
-    for attr in file.attributes(e) {
-        let attr = attr?;
-        match attr.key.as_ref() {
-            "name" => name = Some(file.value(&attr)?.into_owned()),
-            "version" => version = Some(file.value(&attr)?.into_owned()),
-            "release" => release = Some(file.value(&attr)?.into_owned()),
-            "arch" => arch = Some(file.value(&attr)?.into_owned()),
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        match key {
+            "name" => name = Some(attrs.value(&raw)?),
+            "version" => version = Some(attrs.value(&raw)?),
+            "release" => release = Some(attrs.value(&raw)?),
+            "arch" => arch = Some(attrs.value(&raw)?),
             "epoch" => {
-                epoch = parse_epoch(&file.value(&attr)?)
-                    .ok_or_else(|| file.malformed("package epoch is not a number"))?
+                epoch = parse_epoch(&attrs.value(&raw)?)
+                    .ok_or_else(|| attrs.malformed("package epoch is not a number"))?
             }
             _ => {}
         }
@@ -257,12 +375,12 @@ fn package_attributes(file: &XmlFile, e: &BytesStart) -> Result<Nevra, RpmMdErro
             RpmEvr::new(epoch, version, release.unwrap_or_default()),
             arch,
         )),
-        _ => Err(file.malformed("<package> without name, version or arch")),
+        _ => Err(attrs.malformed("<package> without name, version or arch")),
     }
 }
 
 /// `<module name stream version context arch/>` in a `<collection>`.
-fn module_attributes(file: &XmlFile, e: &BytesStart) -> Result<ModuleRef, RpmMdError> {
+fn module_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<ModuleRef, A::Err> {
     let mut module = ModuleRef {
         name: String::new(),
         stream: String::new(),
@@ -270,10 +388,10 @@ fn module_attributes(file: &XmlFile, e: &BytesStart) -> Result<ModuleRef, RpmMdE
         context: None,
         arch: None,
     };
-    for attr in file.attributes(e) {
-        let attr = attr?;
-        let value = file.value(&attr)?;
-        match attr.key.as_ref() {
+    while let Some(attr) = attrs.next_attr() {
+        let (key, raw) = attr?;
+        let value = attrs.value(&raw)?;
+        match key {
             "name" => module.name = value.into_owned(),
             "stream" => module.stream = value.into_owned(),
             "version" => {
@@ -281,7 +399,7 @@ fn module_attributes(file: &XmlFile, e: &BytesStart) -> Result<ModuleRef, RpmMdE
                     value
                         .trim()
                         .parse()
-                        .map_err(|_| file.malformed("module version is not a number"))?,
+                        .map_err(|_| attrs.malformed("module version is not a number"))?,
                 )
             }
             "context" => module.context = Some(value.into_owned()),
@@ -290,7 +408,57 @@ fn module_attributes(file: &XmlFile, e: &BytesStart) -> Result<ModuleRef, RpmMdE
         }
     }
     if module.name.is_empty() || module.stream.is_empty() {
-        return Err(file.malformed("<module> without name or stream"));
+        return Err(attrs.malformed("<module> without name or stream"));
     }
     Ok(module)
+}
+
+#[cfg(test)]
+mod lean_tests {
+    use super::*;
+    use crate::repo::compress;
+    use crate::repo::rpmmd::lean::testing::{check_edits, fixture_files};
+
+    #[test]
+    fn lean_reader_takes_real_updateinfo_and_agrees_with_the_full_parse() {
+        // The beds (modifyrepo_c) and real files from Amazon Linux, Rocky, Bottlerocket,
+        // openSUSE and libdnf's test data.
+        let files = fixture_files("updateinfo");
+        assert!(files.len() >= 15, "{files:?}");
+        for path in &files {
+            let lean = lean_updateinfo(path)
+                .unwrap_or_else(|_| panic!("lean reader gave up on {}", path.display()));
+            assert_eq!(lean, parse_updateinfo(path).unwrap(), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn lean_reader_never_accepts_what_the_full_parse_reads_differently() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (file, rounds) in [
+            (
+                "tests/fixtures/rpmmd/amazon/updateinfo_2_items.xml.gz",
+                2500,
+            ),
+            ("tests/fixtures/rpmmd/rocky/updateinfo.xml", 1500),
+            (
+                "tests/fixtures/rpmmd/libdnf-advisories/updateinfo.xml",
+                1500,
+            ),
+            (
+                "tests/fixtures/rpmmd/suse-delta/repodata/updateinfo.xml.gz",
+                300,
+            ),
+        ] {
+            let mut xml = Vec::new();
+            std::io::Read::read_to_end(&mut compress::open(&root.join(file)).unwrap(), &mut xml)
+                .unwrap();
+            let (accepted, refused) =
+                check_edits(&xml, rounds, lean_updateinfo, parse_updateinfo, |_| false);
+            assert!(
+                accepted > rounds / 10 && refused > rounds / 10,
+                "{file}: {accepted} accepted, {refused} refused"
+            );
+        }
+    }
 }

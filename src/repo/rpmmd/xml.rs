@@ -10,6 +10,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::QName;
 use quick_xml::Reader;
 
+use super::lean::Attrs;
 use super::RpmMdError;
 use crate::repo::compress;
 
@@ -33,22 +34,7 @@ impl XmlFile {
     /// Opens `path`, decompressing by magic, and checks that the content starts like XML
     /// whose root element will be `root`.
     pub fn open(path: &Path, root: &'static str) -> Result<XmlFile, RpmMdError> {
-        Self::open_with(path, root, false)
-    }
-
-    /// Like [`XmlFile::open`]; with `strip_format`, `<format>` blocks never reach the parser
-    /// (see [`super::strip`]).
-    pub fn open_with(
-        path: &Path,
-        root: &'static str,
-        strip_format: bool,
-    ) -> Result<XmlFile, RpmMdError> {
-        let raw = compress::open(path)?;
-        let source: Box<dyn Read + Send> = if strip_format {
-            super::strip::strip_primary_unused(raw)
-        } else {
-            raw
-        };
+        let source = compress::open(path)?;
         let mut input = BufReader::with_capacity(BUFFER, source);
         let head = input.fill_buf().map_err(|source| RpmMdError::Read {
             path: path.to_path_buf(),
@@ -168,15 +154,12 @@ impl XmlFile {
             .map_err(|e| self.malformed(format!("attribute {}: {e}", attr.key.as_ref())))
     }
 
-    /// The attributes of `element`, checked.
-    pub fn attributes<'a>(
-        &'a self,
-        element: &'a BytesStart<'a>,
-    ) -> impl Iterator<Item = Result<Attribute<'a>, RpmMdError>> + 'a {
-        // Duplicate attributes would only repeat a value; checking costs ~3% of the time.
-        let mut attributes = element.attributes();
-        attributes.with_checks(false);
-        attributes.map(move |a| a.map_err(|e| self.malformed(format!("bad attribute: {e}"))))
+    /// The attributes of `element` (duplicates are not checked: they would only repeat a
+    /// value, and checking costs ~3% of the time).
+    pub fn attrs<'f, 'a>(&'f self, element: &'a BytesStart<'a>) -> TagAttrs<'f, 'a> {
+        let mut inner = element.attributes();
+        inner.with_checks(false);
+        TagAttrs { file: self, inner }
     }
 
     /// Appends the text of an entity or character reference (`&amp;`, `&#39;`) to `out`;
@@ -198,6 +181,30 @@ impl XmlFile {
             Err(e) => return Err(self.malformed(format!("bad character reference: {e}"))),
         }
         Ok(())
+    }
+}
+
+/// The attributes of one start tag read by quick-xml (see [`Attrs`]).
+pub(crate) struct TagAttrs<'f, 'a> {
+    file: &'f XmlFile,
+    inner: quick_xml::events::attributes::Attributes<'a>,
+}
+
+impl<'a> Attrs<'a> for TagAttrs<'_, 'a> {
+    type Raw = Attribute<'a>;
+    type Err = RpmMdError;
+    fn next_attr(&mut self) -> Option<Result<(&'a str, Attribute<'a>), RpmMdError>> {
+        let attr = self.inner.next()?;
+        Some(
+            attr.map(|a| (a.key.0, a))
+                .map_err(|e| self.file.malformed(format!("bad attribute: {e}"))),
+        )
+    }
+    fn value(&self, raw: &Attribute<'a>) -> Result<Cow<'a, str>, RpmMdError> {
+        self.file.value(raw)
+    }
+    fn malformed(&self, reason: &str) -> RpmMdError {
+        self.file.malformed(reason)
     }
 }
 

@@ -309,12 +309,9 @@ pub fn evaluate_host(
                 state: PatchState::NotApplicable,
                 installed: None,
                 candidate: Some(PackageVersion::Deb(best.pkg.version.clone())),
-                classification: if best.security {
-                    "Security".into()
-                } else {
-                    String::new()
-                },
-                severity: best.pkg.priority.as_deref().unwrap_or_default().to_string(),
+                // AWS omits Classification and Severity for NotApplicable (spec §5.1).
+                classification: String::new(),
+                severity: String::new(),
                 compliance_level: best.verdict.compliance_level,
                 advisory_ids: Vec::new(),
                 cves: Vec::new(),

@@ -582,6 +582,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_index_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<AptIndex>();
+        shared::<AptSelection>();
+        shared::<crate::scan::RepoIndex>();
+    }
+
+    #[test]
     fn list_names_decode() {
         let dir = tempfile::tempdir().unwrap();
         for n in [

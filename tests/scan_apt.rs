@@ -175,6 +175,15 @@ fn version_cases_debian() {
     );
     assert_eq!(patches(&na, "NotApplicable")["oldtool.amd64"], "1.1-1");
     assert_eq!(patches(&na, "NotApplicable")["htop.amd64"], "3.2.2-2");
+    // Counted the same whether listed or not.
+    assert_eq!(
+        all["PatchState"]["NotApplicableCount"],
+        patches(&na, "NotApplicable").len() as u64
+    );
+    assert_eq!(
+        na["PatchState"]["NotApplicableCount"],
+        all["PatchState"]["NotApplicableCount"]
+    );
     // Newer than every source: never downgraded.
     let local = patch(&all, "localpkg.amd64");
     assert_eq!(local["State"], "InstalledOther");

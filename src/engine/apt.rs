@@ -139,13 +139,15 @@ fn describe(j: &Judged<'_>, index: &AptIndex) -> String {
 }
 
 /// Evaluates one Debian/Ubuntu host: `installed` are its truly installed packages,
-/// `selection` the lists of `index` it enables and trusts.
+/// `selection` the lists of `index` it enables and trusts. NotApplicable decisions are kept
+/// only with `list_not_applicable` (otherwise only counted).
 pub fn evaluate_host(
     ctx: &Context<'_>,
     installed: &[InstalledDeb],
     index: &AptIndex,
     selection: &AptSelection,
     host: &HostOptions,
+    list_not_applicable: bool,
 ) -> Evaluation {
     let b = ctx.baseline;
     let native = host
@@ -272,7 +274,9 @@ pub fn evaluate_host(
         .collect();
     host_arches.sort_unstable();
     host_arches.dedup();
-    out.not_applicable.reserve(index.packages.len());
+    if list_not_applicable {
+        out.not_applicable.reserve(index.packages.len());
+    }
     for (name, versions) in &index.packages {
         let name: &str = name;
         let name_installed = installed_names.contains(name);
@@ -301,6 +305,10 @@ pub fn evaluate_host(
                 }
                 None => best.push((arch, j)),
             }
+        }
+        if !list_not_applicable {
+            out.not_applicable_unlisted += best.len() as u64;
+            continue;
         }
         for (arch, best) in best {
             out.not_applicable.push(Decision {

@@ -169,7 +169,7 @@ impl HostReport {
                 worst = Some(worst.map_or(level, |w| w.max(level)));
             }
         }
-        s.not_applicable_count += eval.not_applicable.len() as u64;
+        s.not_applicable_count += eval.not_applicable.len() as u64 + eval.not_applicable_unlisted;
         s.non_compliant_severity = worst;
         let mut patches: Vec<PatchRecord> = eval.decisions.iter().map(record).collect();
         if ctx.include_not_applicable {
@@ -270,6 +270,7 @@ mod tests {
                 ComplianceLevel::Unspecified,
             )],
             unused_entries: vec![],
+            not_applicable_unlisted: 0,
         };
         let r = HostReport::new(&eval, &ctx(), vec![]);
         let s = &r.patch_state;

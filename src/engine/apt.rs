@@ -172,17 +172,14 @@ pub fn evaluate_host(
         let judged: Vec<Judged<'_>> = index
             .packages
             .get(inst.name.as_str())
-            .map(|list| {
-                list.iter()
-                    .filter(|p| {
-                        arch_compatible(arch, &p.arch, &native)
-                            && p.version >= inst.version
-                            && enabled(p, selection)
-                    })
-                    .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
-                    .collect()
+            .iter()
+            .filter(|p| {
+                arch_compatible(arch, &p.arch, &native)
+                    && p.version >= inst.version
+                    && enabled(p, selection)
             })
-            .unwrap_or_default();
+            .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
+            .collect();
         let mut d = Decision {
             name: inst.name.clone(),
             arch: arch.to_string(),
@@ -277,8 +274,7 @@ pub fn evaluate_host(
     if list_not_applicable {
         out.not_applicable.reserve(index.packages.len());
     }
-    for (name, versions) in &index.packages {
-        let name: &str = name;
+    for (name, versions) in index.packages.iter() {
         let name_installed = installed_names.contains(name);
         // The best approved version per architecture (one or two architectures per name).
         let mut best: smallvec::SmallVec<[(&str, Judged<'_>); 2]> = smallvec::SmallVec::new();

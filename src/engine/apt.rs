@@ -59,8 +59,14 @@ fn is_security(p: &AvailableDeb, sel: &AptSelection) -> bool {
 
 /// Verdicts by (Priority, Section, security): without patch lists that is all a verdict
 /// depends on, and a Debian archive has a few hundred combinations for 65,000 versions.
-type VerdictCache<'i> =
-    HashMap<(Option<&'i str>, Option<&'i str>, bool), Rc<Verdict>, foldhash::fast::RandomState>;
+/// Keyed by the interned strings' addresses (equal addresses, equal text; equal text at two
+/// addresses only costs a second entry).
+type VerdictCache = HashMap<(usize, usize, bool), Rc<Verdict>, foldhash::fast::RandomState>;
+
+fn address(s: &Option<std::sync::Arc<str>>) -> usize {
+    s.as_ref()
+        .map_or(0, |a| std::sync::Arc::as_ptr(a) as *const u8 as usize)
+}
 
 fn enabled(p: &AvailableDeb, sel: &AptSelection) -> bool {
     p.lists.iter().any(|&l| sel.enabled[l as usize])
@@ -72,12 +78,12 @@ fn judge<'i>(
     sel: &AptSelection,
     ctx: &Context<'_>,
     used: &mut HashSet<String>,
-    cache: &mut VerdictCache<'i>,
+    cache: &mut VerdictCache,
 ) -> Judged<'i> {
     let b = ctx.baseline;
     let security = is_security(pkg, sel);
     let lists = !(b.approved_patches.is_empty() && b.rejected_patches.is_empty());
-    let key = (pkg.priority.as_deref(), pkg.section.as_deref(), security);
+    let key = (address(&pkg.priority), address(&pkg.section), security);
     if !lists {
         if let Some(v) = cache.get(&key) {
             return Judged {

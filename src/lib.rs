@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod cli;
 pub mod deb822;
 pub mod engine;
+pub mod fleet;
 pub mod host;
 pub mod repo;
 pub mod report;

@@ -2,7 +2,7 @@
 //! update index, evaluate the baseline and build the report.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::baseline::{self, OperatingSystem, OsFamily};
 use crate::engine::approval::Context;
@@ -93,20 +93,14 @@ impl InstalledView for InstalledRpm {
 pub fn identify(root: &RootFs, opts: &ScanOptions) -> Result<OsIdentity, ScanError> {
     let from_files = || -> Result<OsIdentity, ScanError> {
         for rel in ["etc/os-release", "usr/lib/os-release"] {
-            if let Ok(path) = root.resolve(rel) {
-                let text = std::fs::read_to_string(&path).map_err(|source| os::OsError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+            if root.resolve(rel).is_ok() {
+                let (path, text) = root.read_to_string(rel)?;
                 let fields = os::parse_os_release(&text, &path)?;
                 return Ok(os::identify(&fields, &path)?);
             }
         }
-        if let Ok(path) = root.resolve("etc/system-release") {
-            let text = std::fs::read_to_string(&path).map_err(|source| os::OsError::Io {
-                path: path.clone(),
-                source,
-            })?;
+        if root.resolve("etc/system-release").is_ok() {
+            let (path, text) = root.read_to_string("etc/system-release")?;
             return Ok(os::identify(&os::system_release_fields(&text), &path)?);
         }
         Err(ScanError::NoOsRelease(root.path().to_path_buf()))
@@ -175,49 +169,59 @@ pub fn module_state(
 ) -> Result<(HashMap<String, String>, HashSet<String>), ScanError> {
     let mut enabled = HashMap::new();
     let mut disabled = HashSet::new();
-    let Ok(dir) = root.resolve("etc/dnf/modules.d") else {
+    let Ok((_, names)) = root.read_dir("etc/dnf/modules.d") else {
         return Ok((enabled, disabled));
     };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok((enabled, disabled));
-    };
-    for e in entries.filter_map(Result::ok) {
-        let path = e.path();
-        if path.extension().is_none_or(|x| x != "module") {
+    for file in names {
+        if Path::new(&file).extension().is_none_or(|x| x != "module") {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|err| ScanError::ModuleState {
-            path: path.clone(),
-            message: err.to_string(),
-        })?;
-        let mut name = None;
-        let mut fields = HashMap::new();
-        for line in text.lines().map(str::trim) {
-            if line.starts_with('[') && line.ends_with(']') {
-                name = Some(line[1..line.len() - 1].to_string());
-            } else if let Some((k, v)) = line.split_once('=') {
-                fields.insert(k.trim().to_string(), v.trim().to_string());
-            }
-        }
-        let Some(name) = fields.get("name").cloned().or(name) else {
-            return Err(ScanError::ModuleState {
-                path,
-                message: "no [section] or name= line".into(),
-            });
-        };
-        match fields.get("state").map(String::as_str) {
-            Some("enabled") => {
-                if let Some(stream) = fields.get("stream").filter(|s| !s.is_empty()) {
-                    enabled.insert(name, stream.clone());
-                }
-            }
-            Some("disabled") => {
-                disabled.insert(name);
-            }
-            _ => {}
-        }
+        let rel = Path::new("etc/dnf/modules.d").join(&file);
+        let (path, text) =
+            root.read_to_string(&rel.to_string_lossy())
+                .map_err(|err| ScanError::ModuleState {
+                    path: root.path().join(&rel),
+                    message: err.to_string(),
+                })?;
+        add_module_file(&text, &path, &mut enabled, &mut disabled)?;
     }
     Ok((enabled, disabled))
+}
+
+/// Adds one dnf module state file's verdict (`[name]`, `name=`, `stream=`, `state=`).
+pub fn add_module_file(
+    text: &str,
+    path: &Path,
+    enabled: &mut HashMap<String, String>,
+    disabled: &mut HashSet<String>,
+) -> Result<(), ScanError> {
+    let mut name = None;
+    let mut fields = HashMap::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') && line.ends_with(']') {
+            name = Some(line[1..line.len() - 1].to_string());
+        } else if let Some((k, v)) = line.split_once('=') {
+            fields.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
+    let Some(name) = fields.get("name").cloned().or(name) else {
+        return Err(ScanError::ModuleState {
+            path: path.to_path_buf(),
+            message: "no [section] or name= line".into(),
+        });
+    };
+    match fields.get("state").map(String::as_str) {
+        Some("enabled") => {
+            if let Some(stream) = fields.get("stream").filter(|s| !s.is_empty()) {
+                enabled.insert(name, stream.clone());
+            }
+        }
+        Some("disabled") => {
+            disabled.insert(name);
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// What is installed on a host, in its package family's terms.
@@ -319,6 +323,25 @@ pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, Sc
     check_supported(identity.operating_system)?;
     let (installed, (enabled_streams, disabled_modules)) = match identity.operating_system.family()
     {
+        // An archive has no scanner-side paths: its dpkg status is read from memory (its
+        // sources are unknown, so every list of the repository set counts).
+        OsFamily::Apt if root.is_archive() => {
+            let (path, bytes) = root
+                .read("var/lib/dpkg/status")
+                .map_err(|_| ScanError::NoDpkg(root.path().to_path_buf()))?;
+            let mut packages = dpkg::parse_status(&bytes, &path)?;
+            packages.retain(|p| p.status.is_installed());
+            if packages.is_empty() {
+                return Err(dpkg::DpkgError::NothingInstalled { path }.into());
+            }
+            (
+                Installed::Deb {
+                    packages,
+                    sources: None,
+                },
+                Default::default(),
+            )
+        }
         OsFamily::Apt => {
             let db =
                 dpkg::find(root).ok_or_else(|| ScanError::NoDpkg(root.path().to_path_buf()))?;
@@ -326,10 +349,10 @@ pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, Sc
             let sources = apt::sources::read_root_sources(root)?;
             (Installed::Deb { packages, sources }, Default::default())
         }
-        _ => {
-            let db = rpmdb::find_rpmdb(root)?;
-            (Installed::Rpm(rpmdb::read_rpmdb(&db)?), module_state(root)?)
-        }
+        _ => (
+            Installed::Rpm(rpmdb::read_host_rpmdb(root)?),
+            module_state(root)?,
+        ),
     };
     Ok(HostFacts {
         identity,
@@ -641,10 +664,9 @@ pub fn scan_and_exit(opts: &ScanOptions) -> Result<HostReport, ScanError> {
 }
 
 fn host_name(root: &RootFs) -> Option<String> {
-    root.resolve("etc/hostname")
+    root.read_to_string("etc/hostname")
         .ok()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|s| s.trim().to_string())
+        .map(|(_, s)| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }
 

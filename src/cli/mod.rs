@@ -1,7 +1,10 @@
 //! Command-line interface: clap definitions and one module per subcommand.
 
 mod baseline_cmd;
+mod demo;
+mod fleet;
 mod inventory;
+mod report;
 mod scan;
 mod vercmp;
 
@@ -38,6 +41,15 @@ enum Command {
     /// List installed packages from an RPM database, without rpm (the offline `rpm -qa`).
     #[command(after_help = EXIT_CODES)]
     Inventory(inventory::InventoryArgs),
+    /// Scan every host of a fleet manifest in parallel into Parquet/CSV/JSONL tables.
+    #[command(after_help = EXIT_CODES)]
+    Fleet(fleet::FleetArgs),
+    /// Print the fleet view of a fleet run's Parquet tables.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::ReportArgs),
+    /// Run the bundled demo fleet end to end (Parquet under ./patchscan-out, then the report).
+    #[command(after_help = EXIT_CODES)]
+    Demo(demo::DemoArgs),
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -59,6 +71,9 @@ pub fn run() -> i32 {
         Command::Baseline(cmd) => baseline_cmd::run(cmd),
         Command::Inventory(args) => inventory::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Fleet(args) => fleet::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,18 +1,45 @@
-//! A host's root directory (a mounted or unpacked machine image), with paths resolved the way
-//! the host itself would see them.
+//! A host's root directory (a mounted or unpacked machine image) or a tar archive of one,
+//! with paths resolved the way the host itself would see them.
 //!
 //! Symlinks in an image point into the image: `/usr/lib/sysimage/rpm` means
-//! `<root>/usr/lib/sysimage/rpm`, never the scanner's own file. [`RootFs::resolve`] follows
-//! links one component at a time, re-rooting absolute targets and clamping `..` at the root,
-//! so no path it returns lies outside the root.
+//! `<root>/usr/lib/sysimage/rpm`, never the scanner's own file. [`RootFs::resolve_inside`]
+//! follows links one component at a time, re-rooting absolute targets and clamping `..` at the
+//! root, so no path it returns lies outside the root. Directories and archives share that one
+//! resolver; they differ only in how one component is looked up.
+//!
+//! An archive (`.tar`, `.tar.gz`, `.tar.zst`, `.tar.xz`, `.tar.bz2`; the compression is told by
+//! content) is read in place and never unpacked: one pass records every member's type and link
+//! target and keeps the bytes of the few files a scan reads (os-release, hostname, the package
+//! databases, dnf module state); a file reached only through an unusual link is fetched by a
+//! second pass. Nothing is written, so an unwritable temporary directory does not matter.
+//! Member names are taken as GNU tar extracts them: a leading `/` or `./` is dropped, and a
+//! member whose name contains `..` is skipped (it could only land outside the root).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::repo::compress;
 
 /// How many symlinks one resolution may follow, as Linux allows (`MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
+
+/// File names whose bytes the first pass over an archive keeps: what a scan reads.
+const KEPT_NAMES: [&str; 10] = [
+    "os-release",
+    "system-release",
+    "hostname",
+    "rpmdb.sqlite",
+    "rpmdb.sqlite-wal",
+    "Packages",
+    "Packages.db",
+    "status",
+    "debian_version",
+    "lsb-release",
+];
 
 /// Why a path inside a host root could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +64,25 @@ pub enum RootFsError {
         #[source]
         source: io::Error,
     },
+    /// A tar archive's structure is broken (or it is not a tar archive at all).
+    #[error("{}: not a readable tar archive: {message}", .path.display())]
+    Archive { path: PathBuf, message: String },
 }
 
-/// A host root directory.
+/// What one path component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Symlink,
+    Other,
+}
+
+/// A host root: a directory on the scanner, or a tar archive of one.
 #[derive(Debug, Clone)]
 pub struct RootFs {
     root: PathBuf,
+    archive: Option<Arc<TarImage>>,
 }
 
 impl RootFs {
@@ -60,17 +100,43 @@ impl RootFs {
                 "a host root must be a directory",
             )));
         }
-        Ok(RootFs { root })
+        Ok(RootFs {
+            root,
+            archive: None,
+        })
     }
 
-    /// The root directory on the scanner's side.
+    /// Opens a tar archive of a root (plain or compressed), reading it in place.
+    pub fn from_tar(archive: impl AsRef<Path>) -> Result<Self, RootFsError> {
+        let path = archive.as_ref().to_path_buf();
+        let image = TarImage::scan(&path)?;
+        Ok(RootFs {
+            root: path,
+            archive: Some(Arc::new(image)),
+        })
+    }
+
+    /// The root directory (or the archive) on the scanner's side.
     pub fn path(&self) -> &Path {
         &self.root
     }
 
+    /// Whether this root is a tar archive rather than a directory.
+    pub fn is_archive(&self) -> bool {
+        self.archive.is_some()
+    }
+
     /// The scanner-side path of `rel` (a path as the host sees it, leading `/` optional),
-    /// with every symlink on the way followed inside the root. The result exists.
+    /// with every symlink on the way followed inside the root. The result exists. For an
+    /// archive it names the member as `ARCHIVE!/member`, which only [`RootFs::read`] and
+    /// [`RootFs::read_dir`] can open.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf, RootFsError> {
+        let inside = self.resolve_inside(rel)?;
+        Ok(self.display(&inside))
+    }
+
+    /// `rel` with every symlink followed, as a path relative to the root.
+    pub fn resolve_inside(&self, rel: &str) -> Result<PathBuf, RootFsError> {
         let mut pending: VecDeque<OsString> = components(Path::new(rel)).collect();
         let mut resolved: Vec<OsString> = Vec::new();
         let mut links = 0;
@@ -79,8 +145,9 @@ impl RootFs {
                 resolved.pop();
                 continue;
             }
-            let here = self.join(&resolved).join(&part);
-            let meta = std::fs::symlink_metadata(&here).map_err(|source| match source.kind() {
+            resolved.push(part);
+            let here: PathBuf = resolved.iter().collect();
+            let kind = self.kind(&here).map_err(|source| match source.kind() {
                 io::ErrorKind::NotFound => RootFsError::NotFound {
                     root: self.root.clone(),
                     rel: rel.to_string(),
@@ -88,22 +155,21 @@ impl RootFs {
                 io::ErrorKind::NotADirectory => RootFsError::NotADirectory {
                     root: self.root.clone(),
                     rel: rel.to_string(),
-                    at: self.join(&resolved),
+                    at: self.display(here.parent().unwrap_or(Path::new(""))),
                 },
                 _ => RootFsError::Io {
-                    path: here.clone(),
+                    path: self.display(&here),
                     source,
                 },
             })?;
-            if !meta.file_type().is_symlink() {
-                if !pending.is_empty() && !meta.is_dir() {
+            if kind != Kind::Symlink {
+                if !pending.is_empty() && kind != Kind::Dir {
                     return Err(RootFsError::NotADirectory {
                         root: self.root.clone(),
                         rel: rel.to_string(),
-                        at: here,
+                        at: self.display(&here),
                     });
                 }
-                resolved.push(part);
                 continue;
             }
             links += 1;
@@ -113,10 +179,8 @@ impl RootFs {
                     rel: rel.to_string(),
                 });
             }
-            let target = std::fs::read_link(&here).map_err(|source| RootFsError::Io {
-                path: here.clone(),
-                source,
-            })?;
+            let target = self.link_target(&here)?;
+            resolved.pop();
             if target.is_absolute() {
                 resolved.clear();
             }
@@ -124,13 +188,121 @@ impl RootFs {
                 pending.push_front(part);
             }
         }
-        Ok(self.join(&resolved))
+        Ok(resolved.iter().collect())
     }
 
-    fn join(&self, parts: &[OsString]) -> PathBuf {
-        let mut path = self.root.clone();
-        path.extend(parts);
-        path
+    /// Reads the file `rel` names, links followed inside the root; also returns the
+    /// scanner-side path for messages.
+    pub fn read(&self, rel: &str) -> Result<(PathBuf, Vec<u8>), RootFsError> {
+        let inside = self.resolve_inside(rel)?;
+        let shown = self.display(&inside);
+        let bytes = match &self.archive {
+            None => std::fs::read(&shown).map_err(|source| RootFsError::Io {
+                path: shown.clone(),
+                source,
+            })?,
+            Some(image) => image.file(&inside, &self.root)?,
+        };
+        Ok((shown, bytes))
+    }
+
+    /// Reads `rel` as text (lossily: host files are not always UTF-8).
+    pub fn read_to_string(&self, rel: &str) -> Result<(PathBuf, String), RootFsError> {
+        let (path, bytes) = self.read(rel)?;
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Ok((path, text))
+    }
+
+    /// The names in the directory `rel` names, sorted; also its scanner-side path.
+    pub fn read_dir(&self, rel: &str) -> Result<(PathBuf, Vec<OsString>), RootFsError> {
+        let inside = self.resolve_inside(rel)?;
+        let shown = self.display(&inside);
+        let mut names = match &self.archive {
+            None => std::fs::read_dir(&shown)
+                .and_then(|entries| {
+                    entries
+                        .map(|e| e.map(|e| e.file_name()))
+                        .collect::<io::Result<Vec<_>>>()
+                })
+                .map_err(|source| RootFsError::Io {
+                    path: shown.clone(),
+                    source,
+                })?,
+            Some(image) => image.children(&inside),
+        };
+        names.sort();
+        Ok((shown, names))
+    }
+
+    /// The target of `rel` when it (its last component, its parents resolved) is a symlink.
+    pub fn symlink_target(&self, rel: &str) -> Option<PathBuf> {
+        let path = Path::new(rel);
+        let parent = path.parent().map(|p| p.to_string_lossy().into_owned());
+        let inside = self.resolve_inside(&parent.unwrap_or_default()).ok()?;
+        let here = inside.join(path.file_name()?);
+        if self.kind(&here).ok()? == Kind::Symlink {
+            self.link_target(&here).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Whether `rel` resolves to a regular file.
+    pub fn is_file(&self, rel: &str) -> bool {
+        self.resolve_inside(rel)
+            .is_ok_and(|inside| self.kind(&inside).is_ok_and(|k| k == Kind::File))
+    }
+
+    /// Whether `rel` resolves to a directory.
+    pub fn is_dir(&self, rel: &str) -> bool {
+        self.resolve_inside(rel)
+            .is_ok_and(|inside| self.kind(&inside).is_ok_and(|k| k == Kind::Dir))
+    }
+
+    /// The scanner-side name of a resolved path inside the root, for messages.
+    fn display(&self, inside: &Path) -> PathBuf {
+        match &self.archive {
+            None => self.root.join(inside),
+            Some(_) => {
+                let mut name = self.root.clone().into_os_string();
+                name.push("!/");
+                name.push(inside);
+                PathBuf::from(name)
+            }
+        }
+    }
+
+    /// What one already-resolved path is, without following a final link.
+    fn kind(&self, inside: &Path) -> io::Result<Kind> {
+        match &self.archive {
+            None => {
+                let meta = std::fs::symlink_metadata(self.root.join(inside))?;
+                let t = meta.file_type();
+                Ok(if t.is_symlink() {
+                    Kind::Symlink
+                } else if t.is_dir() {
+                    Kind::Dir
+                } else if t.is_file() {
+                    Kind::File
+                } else {
+                    Kind::Other
+                })
+            }
+            Some(image) => image.kind(inside),
+        }
+    }
+
+    fn link_target(&self, inside: &Path) -> Result<PathBuf, RootFsError> {
+        match &self.archive {
+            None => {
+                let here = self.root.join(inside);
+                std::fs::read_link(&here).map_err(|source| RootFsError::Io { path: here, source })
+            }
+            Some(image) => Ok(image.link_target(inside).unwrap_or_default()),
+        }
     }
 }
 
@@ -141,6 +313,223 @@ fn components(path: &Path) -> impl DoubleEndedIterator<Item = OsString> + '_ {
         Component::ParentDir => Some(OsString::from("..")),
         Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
     })
+}
+
+/// One archive member as the first pass recorded it.
+#[derive(Debug)]
+enum Member {
+    Dir,
+    /// A regular file: its position among the members, and its bytes when kept.
+    File {
+        index: usize,
+        data: Option<Vec<u8>>,
+    },
+    Symlink(PathBuf),
+    /// A hard link names another member (by member name, not through symlinks).
+    HardLink(PathBuf),
+    Other,
+}
+
+/// The member tree of a tar archive, with the bytes of the files a scan reads.
+#[derive(Debug)]
+struct TarImage {
+    members: HashMap<PathBuf, Member>,
+    /// Names in each directory (explicit members and implied parents).
+    children: HashMap<PathBuf, Vec<OsString>>,
+}
+
+/// A member name as GNU tar extracts it: leading `/` and `.` dropped; `None` when it holds
+/// `..` (GNU tar refuses such members) or names the root itself.
+fn member_name(raw: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in raw.components() {
+        match c {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => return None,
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+fn keep_bytes(name: &Path) -> bool {
+    let Some(base) = name.file_name() else {
+        return false;
+    };
+    KEPT_NAMES.iter().any(|k| base.as_bytes() == k.as_bytes())
+        || base.as_bytes().ends_with(b".module")
+}
+
+impl TarImage {
+    fn open(path: &Path) -> Result<tar::Archive<Box<dyn Read + Send>>, RootFsError> {
+        let reader = compress::open(path).map_err(|e| match e {
+            compress::CompressError::Open { path, source } => RootFsError::Io { path, source },
+            other => RootFsError::Archive {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
+        })?;
+        Ok(tar::Archive::new(reader))
+    }
+
+    fn broken(path: &Path, e: impl std::fmt::Display) -> RootFsError {
+        RootFsError::Archive {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The first pass: every member's type and link, and the kept files' bytes.
+    fn scan(path: &Path) -> Result<Self, RootFsError> {
+        let mut archive = Self::open(path)?;
+        let mut members = HashMap::new();
+        let entries = archive.entries().map_err(|e| Self::broken(path, e))?;
+        let mut seen = 0usize;
+        for (index, entry) in entries.enumerate() {
+            let mut entry = entry.map_err(|e| Self::broken(path, e))?;
+            seen += 1;
+            let raw = entry
+                .path()
+                .map_err(|e| Self::broken(path, e))?
+                .into_owned();
+            let Some(name) = member_name(&raw) else {
+                continue;
+            };
+            let link = || -> Result<PathBuf, RootFsError> {
+                Ok(entry
+                    .link_name()
+                    .map_err(|e| Self::broken(path, e))?
+                    .map(|l| l.into_owned())
+                    .unwrap_or_default())
+            };
+            let member = match entry.header().entry_type() {
+                tar::EntryType::Directory => Member::Dir,
+                tar::EntryType::Symlink => Member::Symlink(link()?),
+                tar::EntryType::Link => match member_name(&link()?) {
+                    Some(target) => Member::HardLink(target),
+                    None => continue,
+                },
+                tar::EntryType::Regular | tar::EntryType::Continuous => {
+                    let data = if keep_bytes(&name) {
+                        let mut buf = Vec::with_capacity(entry.size().min(1 << 30) as usize);
+                        entry
+                            .read_to_end(&mut buf)
+                            .map_err(|e| Self::broken(path, format!("{}: {e}", raw.display())))?;
+                        Some(buf)
+                    } else {
+                        None
+                    };
+                    Member::File { index, data }
+                }
+                _ => Member::Other,
+            };
+            members.insert(name, member);
+        }
+        if seen == 0 {
+            return Err(Self::broken(path, "no members"));
+        }
+        // Parents implied by members, and each directory's children.
+        let mut children: HashMap<PathBuf, Vec<OsString>> = HashMap::new();
+        let names: Vec<PathBuf> = members.keys().cloned().collect();
+        for name in names {
+            let mut child = name.as_path();
+            while let Some(parent) = child.parent() {
+                if let Some(base) = child.file_name() {
+                    let list = children.entry(parent.to_path_buf()).or_default();
+                    if !list.iter().any(|n| n == base) {
+                        list.push(base.to_os_string());
+                    }
+                }
+                if parent.as_os_str().is_empty() {
+                    break;
+                }
+                members.entry(parent.to_path_buf()).or_insert(Member::Dir);
+                child = parent;
+            }
+        }
+        Ok(TarImage { members, children })
+    }
+
+    fn kind(&self, inside: &Path) -> io::Result<Kind> {
+        if inside.as_os_str().is_empty() {
+            return Ok(Kind::Dir);
+        }
+        match self.members.get(inside) {
+            Some(Member::Dir) => Ok(Kind::Dir),
+            Some(Member::File { .. } | Member::HardLink(_)) => Ok(Kind::File),
+            Some(Member::Symlink(_)) => Ok(Kind::Symlink),
+            Some(Member::Other) => Ok(Kind::Other),
+            None => {
+                // A missing name under a file is "not a directory", as the kernel says.
+                let parent_is_file = inside.parent().is_some_and(|p| {
+                    matches!(
+                        self.members.get(p),
+                        Some(Member::File { .. } | Member::HardLink(_))
+                    )
+                });
+                Err(io::Error::from(if parent_is_file {
+                    io::ErrorKind::NotADirectory
+                } else {
+                    io::ErrorKind::NotFound
+                }))
+            }
+        }
+    }
+
+    fn link_target(&self, inside: &Path) -> Option<PathBuf> {
+        match self.members.get(inside) {
+            Some(Member::Symlink(target)) => Some(target.clone()),
+            _ => None,
+        }
+    }
+
+    fn children(&self, inside: &Path) -> Vec<OsString> {
+        self.children.get(inside).cloned().unwrap_or_default()
+    }
+
+    /// The bytes of a resolved regular file (hard links followed by member name).
+    fn file(&self, inside: &Path, archive: &Path) -> Result<Vec<u8>, RootFsError> {
+        let mut name = inside.to_path_buf();
+        for _ in 0..MAX_LINKS {
+            match self.members.get(&name) {
+                Some(Member::File {
+                    data: Some(data), ..
+                }) => return Ok(data.clone()),
+                Some(Member::File { index, data: None }) => {
+                    return self.second_pass(*index, archive);
+                }
+                Some(Member::HardLink(target)) => name = target.clone(),
+                _ => break,
+            }
+        }
+        let mut shown = archive.as_os_str().to_os_string();
+        shown.push("!/");
+        shown.push(inside);
+        Err(RootFsError::Io {
+            path: PathBuf::from(shown),
+            source: io::Error::new(io::ErrorKind::InvalidData, "not a regular file"),
+        })
+    }
+
+    /// Reads member number `wanted` by passing over the archive again.
+    fn second_pass(&self, wanted: usize, archive: &Path) -> Result<Vec<u8>, RootFsError> {
+        let mut tar = Self::open(archive)?;
+        let entries = tar.entries().map_err(|e| Self::broken(archive, e))?;
+        for (index, entry) in entries.enumerate() {
+            let mut entry = entry.map_err(|e| Self::broken(archive, e))?;
+            if index == wanted {
+                let mut buf = Vec::new();
+                entry
+                    .read_to_end(&mut buf)
+                    .map_err(|e| Self::broken(archive, e))?;
+                return Ok(buf);
+            }
+        }
+        Err(Self::broken(
+            archive,
+            "the archive changed while it was read",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -254,5 +643,211 @@ mod tests {
             root.resolve("etc/os-release/x"),
             Err(RootFsError::NotADirectory { .. })
         ));
+    }
+
+    /// Archives made with the `tar` crate's writer; `tests/fleet_sources.rs` also reads
+    /// archives GNU tar wrote.
+    mod archive {
+        use super::super::*;
+        use std::io::Write;
+
+        enum M<'a> {
+            Dir(&'a str),
+            File(&'a str, &'a [u8]),
+            Link(&'a str, &'a str),
+            Hard(&'a str, &'a str),
+        }
+
+        fn header(kind: tar::EntryType, size: u64) -> tar::Header {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(kind);
+            h.set_size(size);
+            h.set_mode(0o755);
+            h
+        }
+
+        /// Writes members; names are written raw so `..` and `/` prefixes survive.
+        fn make(members: &[M<'_>]) -> Vec<u8> {
+            let mut b = tar::Builder::new(Vec::new());
+            for m in members {
+                match m {
+                    M::Dir(name) => {
+                        let mut h = header(tar::EntryType::Directory, 0);
+                        h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+                        h.set_cksum();
+                        b.append(&h, &[][..]).unwrap();
+                    }
+                    M::File(name, data) => {
+                        let mut h = header(tar::EntryType::Regular, data.len() as u64);
+                        h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+                        h.set_cksum();
+                        b.append(&h, *data).unwrap();
+                    }
+                    M::Link(name, target) | M::Hard(name, target) => {
+                        let kind = if matches!(m, M::Link(..)) {
+                            tar::EntryType::Symlink
+                        } else {
+                            tar::EntryType::Link
+                        };
+                        let mut h = header(kind, 0);
+                        h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+                        h.set_link_name(target).unwrap();
+                        h.set_cksum();
+                        b.append(&h, &[][..]).unwrap();
+                    }
+                }
+            }
+            b.into_inner().unwrap()
+        }
+
+        fn open(bytes: &[u8]) -> (tempfile::TempDir, RootFs) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("image.tar");
+            std::fs::write(&path, bytes).unwrap();
+            let root = RootFs::from_tar(&path).unwrap();
+            (dir, root)
+        }
+
+        fn base() -> Vec<M<'static>> {
+            vec![
+                M::Dir("./"),
+                M::Dir("./etc/"),
+                M::File("./etc/os-release", b"ID=image\n"),
+                M::File("./etc/motd", b"welcome\n"),
+                M::Dir("./usr/lib/sysimage/rpm/"),
+                M::File("./usr/lib/sysimage/rpm/rpmdb.sqlite", b"db"),
+                M::Dir("./var/lib/"),
+            ]
+        }
+
+        fn text(root: &RootFs, rel: &str) -> String {
+            root.read_to_string(rel).unwrap().1
+        }
+
+        #[test]
+        fn absolute_link_is_rerooted() {
+            let mut m = base();
+            m.push(M::Link("./var/lib/rpm", "/usr/lib/sysimage/rpm"));
+            let (_d, root) = open(&make(&m));
+            assert_eq!(text(&root, "var/lib/rpm/rpmdb.sqlite"), "db");
+            let shown = root.resolve("/var/lib/rpm/rpmdb.sqlite").unwrap();
+            assert!(
+                shown
+                    .to_string_lossy()
+                    .ends_with("image.tar!/usr/lib/sysimage/rpm/rpmdb.sqlite"),
+                "{}",
+                shown.display()
+            );
+        }
+
+        #[test]
+        fn relative_dotdot_link() {
+            let mut m = base();
+            m.push(M::Link("./var/lib/rpm", "../../usr/lib/sysimage/rpm"));
+            let (_d, root) = open(&make(&m));
+            assert_eq!(text(&root, "/var/lib/rpm/rpmdb.sqlite"), "db");
+        }
+
+        #[test]
+        fn link_in_an_intermediate_directory() {
+            let mut m = base();
+            m.push(M::Link("./usr/lib64", "lib"));
+            let (_d, root) = open(&make(&m));
+            assert_eq!(text(&root, "usr/lib64/sysimage/rpm/rpmdb.sqlite"), "db");
+            assert!(root.is_dir("usr/lib64/sysimage"));
+        }
+
+        #[test]
+        fn escaping_links_stay_inside() {
+            let mut m = base();
+            m.push(M::Link("./var/lib/rpm", "/etc"));
+            m.push(M::Link("./var/up", "../../../../../../etc/os-release"));
+            let (_d, root) = open(&make(&m));
+            // The image's /etc, never the scanner's: its passwd is not found.
+            assert!(matches!(
+                root.read("var/lib/rpm/passwd"),
+                Err(RootFsError::NotFound { .. })
+            ));
+            assert_eq!(text(&root, "var/lib/rpm/os-release"), "ID=image\n");
+            assert_eq!(text(&root, "var/up"), "ID=image\n");
+        }
+
+        #[test]
+        fn dotdot_members_are_skipped() {
+            let mut m = base();
+            m.push(M::File("../../etc/shadow", b"outside"));
+            m.push(M::File("etc/../../etc/os-release", b"ID=evil\n"));
+            m.push(M::File("/etc/hostname", b"abs-name\n"));
+            let (_d, root) = open(&make(&m));
+            assert!(!root.is_file("etc/shadow"));
+            assert!(!root.is_file("shadow"));
+            assert_eq!(
+                text(&root, "etc/os-release"),
+                "ID=image\n",
+                "no override via .."
+            );
+            assert_eq!(
+                text(&root, "etc/hostname"),
+                "abs-name\n",
+                "leading / dropped"
+            );
+        }
+
+        #[test]
+        fn hard_links_unusual_names_second_pass_and_dirs() {
+            let mut m = base();
+            m.push(M::Hard("./etc/os-release.bak", "./etc/os-release"));
+            m.push(M::Link("./etc/greeting", "motd"));
+            m.push(M::Dir("./etc/dnf/modules.d/"));
+            m.push(M::File("./etc/dnf/modules.d/nodejs.module", b"[nodejs]\n"));
+            m.push(M::File("./etc/dnf/modules.d/README", b"x"));
+            let (_d, root) = open(&make(&m));
+            assert_eq!(text(&root, "etc/os-release.bak"), "ID=image\n");
+            // motd is not kept by the first pass: read by a second one.
+            assert_eq!(text(&root, "etc/greeting"), "welcome\n");
+            let (_, names) = root.read_dir("etc/dnf/modules.d").unwrap();
+            assert_eq!(
+                names,
+                vec![OsString::from("README"), OsString::from("nodejs.module")]
+            );
+            assert!(matches!(
+                root.read("etc/os-release/x"),
+                Err(RootFsError::NotADirectory { .. })
+            ));
+        }
+
+        #[test]
+        fn loops_are_errors() {
+            let mut m = base();
+            m.push(M::Link("./var/a", "b"));
+            m.push(M::Link("./var/b", "/var/a"));
+            let (_d, root) = open(&make(&m));
+            assert!(matches!(root.read("var/a"), Err(RootFsError::Loop { .. })));
+        }
+
+        #[test]
+        fn compressed_archives_are_read_by_content() {
+            let tar = make(&base());
+            let dir = tempfile::tempdir().unwrap();
+            let gz = dir.path().join("image.tar.gz");
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&tar).unwrap();
+            std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+            let zst = dir.path().join("image.tar.zst");
+            std::fs::write(&zst, zstd::encode_all(&tar[..], 3).unwrap()).unwrap();
+            for path in [gz, zst] {
+                let root = RootFs::from_tar(&path).unwrap();
+                assert_eq!(text(&root, "etc/os-release"), "ID=image\n");
+            }
+        }
+
+        #[test]
+        fn not_an_archive_is_an_error_naming_it() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("junk.tar");
+            std::fs::write(&path, b"this is not a tar archive, just some text\n").unwrap();
+            let err = RootFs::from_tar(&path).unwrap_err();
+            assert!(err.to_string().contains("junk.tar"), "{err}");
+        }
     }
 }

@@ -73,9 +73,10 @@ pub enum RpmDbError {
     /// The database read cleanly but lists no packages: a wrong or wiped file, not a clean host.
     #[error("{}: the rpm database lists no packages", .path.display())]
     Empty { path: PathBuf },
-    /// A host root with no rpm database in any place rpm keeps one.
-    #[error("{}: no rpm database in {}", .root.display(), RPMDB_DIRS.join(" or "))]
-    NotFound { root: PathBuf },
+    /// A host root with no rpm database in any place rpm keeps one; `links` says which of
+    /// those places are symlinks (followed inside the root, never out of it).
+    #[error("{}: no rpm database in {}{links}", .root.display(), RPMDB_DIRS.join(" or "))]
+    NotFound { root: PathBuf, links: String },
     /// A path inside a host root could not be resolved.
     #[error(transparent)]
     RootFs(#[from] RootFsError),
@@ -120,7 +121,12 @@ impl RpmDbFormat {
             .take(16)
             .read_to_end(&mut head)
             .map_err(io_err)?;
-        Self::from_magic(&head).ok_or_else(|| RpmDbError::NotRpmDb {
+        Self::from_head(path, &head)
+    }
+
+    /// The format of `path` from its first bytes, or why it is none.
+    fn from_head(path: &Path, head: &[u8]) -> Result<Self, RpmDbError> {
+        Self::from_magic(head).ok_or_else(|| RpmDbError::NotRpmDb {
             path: path.to_path_buf(),
             reason: if head.len() < 16 {
                 format!("only {} bytes long", head.len())
@@ -212,18 +218,84 @@ pub fn read_rpmdb(path: &Path) -> Result<Vec<InstalledRpm>, RpmDbError> {
 }
 
 /// The rpm database file of a host root: the first of [`RPMDB_DIRS`] that holds one of
-/// [`DB_FILE_NAMES`], every symlink resolved inside the root.
+/// [`DB_FILE_NAMES`], every symlink resolved inside the root. For an archive the path names
+/// the member (`ARCHIVE!/var/lib/rpm/rpmdb.sqlite`); read it with [`read_host_rpmdb`].
 pub fn find_rpmdb(root: &RootFs) -> Result<PathBuf, RpmDbError> {
+    find_in_root(root).map(|(_, path)| path)
+}
+
+/// The database's path as the host sees it, and on the scanner's side.
+fn find_in_root(root: &RootFs) -> Result<(String, PathBuf), RpmDbError> {
     for dir in RPMDB_DIRS {
         for name in DB_FILE_NAMES {
-            match root.resolve(&format!("{dir}/{name}")) {
-                Ok(path) if path.is_file() => return Ok(path),
+            let rel = format!("{dir}/{name}");
+            match root.resolve(&rel) {
+                Ok(path) if root.is_file(&rel) => return Ok((rel, path)),
                 Ok(_) | Err(RootFsError::NotFound { .. } | RootFsError::NotADirectory { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
         }
     }
+    let links: Vec<String> = RPMDB_DIRS
+        .iter()
+        .filter_map(|dir| {
+            let target = root.symlink_target(dir)?;
+            let inside = root.resolve(dir).ok();
+            Some(match inside {
+                Some(p) => format!(
+                    "{dir} is a link to {} (followed inside the root: {})",
+                    target.display(),
+                    p.display()
+                ),
+                None => format!(
+                    "{dir} is a link to {}, which does not exist inside the root",
+                    target.display()
+                ),
+            })
+        })
+        .collect();
     Err(RpmDbError::NotFound {
         root: root.path().to_path_buf(),
+        links: if links.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", links.join("; "))
+        },
     })
+}
+
+/// Reads the installed packages (without `gpg-pubkey` keys) of a host root, a directory or an
+/// archive; an archive's database is read from memory, with its `-wal` file when it has one.
+pub fn read_host_rpmdb(root: &RootFs) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let (rel, path) = find_in_root(root)?;
+    if !root.is_archive() {
+        return read_rpmdb(&path);
+    }
+    let (_, bytes) = root.read(&rel)?;
+    let wal_rel = format!("{rel}-wal");
+    let wal = if root.is_file(&wal_rel) {
+        Some(root.read(&wal_rel)?.1)
+    } else {
+        None
+    };
+    read_rpmdb_bytes(&path, bytes, wal.as_deref())
+}
+
+/// Reads the installed packages from a database file held in memory (`wal`: the bytes of a
+/// sqlite database's `-wal` file); `path` names it in messages.
+pub fn read_rpmdb_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    wal: Option<&[u8]>,
+) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let corrupt = |what| RpmDbError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
+    let head = &bytes[..bytes.len().min(16)];
+    match RpmDbFormat::from_head(path, head)? {
+        RpmDbFormat::Sqlite => packages(path, sqlite::records_from_bytes(path, bytes, wal)?),
+        RpmDbFormat::BerkeleyDb => packages(path, bdb::records(&bytes).map_err(corrupt)?),
+        RpmDbFormat::Ndb => packages(path, ndb::records(&bytes).map_err(corrupt)?),
+    }
 }

@@ -1,10 +1,13 @@
 //! `rpmdb.sqlite` (rpm ≥ 4.16): table `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`.
 //!
-//! The image is never written. Without a `-wal` file the database is opened `immutable`
-//! (no locks, no `-shm`, so a read-only directory is fine). rpm keeps the database in WAL
-//! mode, and an image copied while rpm had it open carries committed rows only in
-//! `rpmdb.sqlite-wal`; then the pair is copied to a private temporary directory and opened
-//! there, because reading a WAL needs a writable `-shm` beside it.
+//! The image is never written and nothing is written beside it. Without a `-wal` file the
+//! database is opened `immutable` (no locks, no `-shm`, so a read-only directory is fine).
+//! rpm keeps the database in WAL mode, and an image copied while rpm had it open carries
+//! committed rows only in `rpmdb.sqlite-wal`; reading a WAL through sqlite needs a writable
+//! `-shm` beside it, so then both files are read into memory, the WAL's committed frames are
+//! applied to the database image (the WAL format is sqlite's documented one: salted,
+//! checksummed frames, a commit frame ending each transaction) and sqlite opens the result
+//! from memory (`sqlite3_deserialize`). Databases inside archives are opened the same way.
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -15,29 +18,70 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{Record, RpmDbError};
 
-/// Every stored header, in `hnum` order.
+/// The WAL file's magic number; the low bit says the checksums are big-endian.
+const WAL_MAGIC: u32 = 0x377f_0682;
+const WAL_HEADER: usize = 32;
+const FRAME_HEADER: usize = 24;
+
+/// Every stored header of the database file `path`, in `hnum` order.
 pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
     let wal = sibling(path, "-wal");
-    let has_wal = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
-    // The private copy (directory and database) lives until the rows are read.
-    let copy = if has_wal {
-        Some(private_copy(path, &wal)?)
-    } else {
-        None
-    };
-    let (open_path, query) = match &copy {
-        Some((_dir, db)) => (db.clone(), "mode=ro"),
-        None => (path.to_path_buf(), "mode=ro&immutable=1"),
-    };
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|source| RpmDbError::Io {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        return records_from_bytes(path, read(path)?, Some(&read(&wal)?));
+    }
+    let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(|source| RpmDbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    query(&conn, path)
+}
+
+/// Every stored header of a database held in memory (`db`, with its `-wal` file's bytes when
+/// there is one); `path` names it in messages.
+pub fn records_from_bytes(
+    path: &Path,
+    mut db: Vec<u8>,
+    wal: Option<&[u8]>,
+) -> Result<Vec<Record<'static>>, RpmDbError> {
+    if let Some(wal) = wal {
+        apply_wal(&mut db, wal).map_err(|what| RpmDbError::Corrupt {
+            path: sibling(path, "-wal"),
+            what,
+        })?;
+    }
+    // The in-memory database cannot be in WAL mode: mark it a rollback-journal database
+    // (file format bytes 18 and 19), which is what it now is.
+    if db.len() >= 20 && db[18] == 2 && db[19] == 2 {
+        db[18] = 1;
+        db[19] = 1;
+    }
     let sql_err = |source| RpmDbError::Sqlite {
         path: path.to_path_buf(),
         source,
     };
-    let uri = format!("file:{}?{query}", uri_path(&open_path));
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags).map_err(sql_err)?;
+    let mut conn = Connection::open_in_memory().map_err(sql_err)?;
+    let len = db.len();
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, db.as_slice(), len, true)
+        .map_err(sql_err)?;
+    drop(db);
+    query(&conn, path)
+}
+
+fn query(conn: &Connection, path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
+    let sql_err = |source| RpmDbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql_err)?;
@@ -61,21 +105,108 @@ pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
     Ok(records)
 }
 
-/// Copies the database and its WAL into a new temporary directory; returns it and the copy.
-fn private_copy(db: &Path, wal: &Path) -> Result<(tempfile::TempDir, PathBuf), RpmDbError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| RpmDbError::Io { path, source }
-    };
-    let dir = tempfile::tempdir().map_err(io_err(db))?;
-    let copy = dir.path().join("rpmdb.sqlite");
-    std::fs::copy(db, &copy).map_err(io_err(db))?;
-    std::fs::copy(wal, sibling(&copy, "-wal")).map_err(io_err(wal))?;
-    Ok((dir, copy))
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// sqlite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `s`.
+fn wal_checksum(big_endian: bool, data: &[u8], mut s: (u32, u32)) -> (u32, u32) {
+    for pair in data.chunks_exact(8) {
+        let word = |w: &[u8]| {
+            let b = [w[0], w[1], w[2], w[3]];
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        s.0 = s.0.wrapping_add(word(&pair[..4])).wrapping_add(s.1);
+        s.1 = s.1.wrapping_add(word(&pair[4..])).wrapping_add(s.0);
+    }
+    s
+}
+
+/// Applies the committed transactions of a WAL file to the database image, as sqlite does
+/// when it opens the pair: frames are valid while their salts match the header and the
+/// running checksum holds; the pages of each transaction up to its commit frame are copied
+/// in, and the commit frame's page count sets the database size. A WAL with a bad header
+/// holds nothing sqlite would read, and neither do frames after the last valid commit.
+pub fn apply_wal(db: &mut Vec<u8>, wal: &[u8]) -> Result<(), String> {
+    if wal.len() < WAL_HEADER {
+        return Ok(());
+    }
+    let magic = be32(wal, 0);
+    if magic & !1 != WAL_MAGIC {
+        return Err(format!("not a sqlite WAL file (magic {magic:#010x})"));
+    }
+    let big_endian = magic & 1 == 1;
+    let page_size = be32(wal, 8) as usize;
+    if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(format!(
+            "WAL page size {page_size} is not a power of two in 512–65536"
+        ));
+    }
+    if db.len() >= 18 {
+        let stored = u16::from_be_bytes([db[16], db[17]]) as usize;
+        let db_page = if stored == 1 { 65536 } else { stored };
+        if db_page != page_size {
+            return Err(format!(
+                "WAL page size {page_size} differs from the database's {db_page}"
+            ));
+        }
+    }
+    let mut sum = wal_checksum(big_endian, &wal[..24], (0, 0));
+    if sum != (be32(wal, 24), be32(wal, 28)) {
+        return Ok(());
+    }
+    let salts = &wal[16..24];
+    let mut pending: Vec<(usize, &[u8])> = Vec::new();
+    let mut at = WAL_HEADER;
+    while at + FRAME_HEADER + page_size <= wal.len() {
+        let header = &wal[at..at + FRAME_HEADER];
+        let page = &wal[at + FRAME_HEADER..at + FRAME_HEADER + page_size];
+        if &header[8..16] != salts {
+            break;
+        }
+        sum = wal_checksum(big_endian, &header[..8], sum);
+        sum = wal_checksum(big_endian, page, sum);
+        if sum != (be32(header, 16), be32(header, 20)) {
+            break;
+        }
+        let page_no = be32(header, 0) as usize;
+        if page_no == 0 {
+            break;
+        }
+        pending.push((page_no, page));
+        let commit_pages = be32(header, 4) as usize;
+        if commit_pages != 0 {
+            // Each page past the database's end must come from the WAL itself.
+            if commit_pages.saturating_mul(page_size) > db.len() + wal.len() {
+                return Err(format!(
+                    "WAL frame at byte {at} commits {commit_pages} pages, more than the files hold"
+                ));
+            }
+            if let Some((no, _)) = pending.iter().find(|(no, _)| *no > commit_pages) {
+                return Err(format!(
+                    "WAL frame for page {no} lies past its commit's {commit_pages} pages"
+                ));
+            }
+            for (no, bytes) in pending.drain(..) {
+                let start = (no - 1) * page_size;
+                if db.len() < start + page_size {
+                    db.resize(start + page_size, 0);
+                }
+                db[start..start + page_size].copy_from_slice(bytes);
+            }
+            db.resize(commit_pages * page_size, 0);
+        }
+        at += FRAME_HEADER + page_size;
+    }
+    Ok(())
 }
 
 /// `path` with `suffix` appended to its file name (`rpmdb.sqlite` → `rpmdb.sqlite-wal`).
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(path.as_os_str());
     name.push(suffix);
     PathBuf::from(name)
@@ -104,5 +235,80 @@ mod tests {
             uri_path(Path::new("/a b/x?y#z%.sqlite")),
             "/a%20b/x%3Fy%23z%25.sqlite"
         );
+    }
+
+    #[test]
+    fn wal_with_foreign_magic_is_an_error_and_short_wal_is_nothing() {
+        let mut db = vec![0u8; 4096];
+        assert!(apply_wal(&mut db, &[0u8; 64]).is_err());
+        assert!(apply_wal(&mut db, &[1u8; 8]).is_ok());
+        assert_eq!(db.len(), 4096);
+    }
+
+    /// A database in WAL mode whose WAL holds several committed transactions, snapshotted
+    /// while the writer is open: applying the WAL in memory gives the rows real sqlite reads
+    /// from the same pair of files, also with the WAL cut in the middle of a frame.
+    #[test]
+    fn wal_applied_in_memory_matches_sqlite_reading_the_pair() {
+        let live = tempfile::tempdir().unwrap();
+        let db = live.path().join("rpmdb.sqlite");
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;
+             CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL);",
+        )
+        .unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+        for round in 0..6 {
+            let tx = conn.unchecked_transaction().unwrap();
+            for i in 0..40 {
+                tx.execute(
+                    "INSERT INTO Packages (blob) VALUES (?1)",
+                    [vec![(round * 40 + i) as u8; 700 + i * 13]],
+                )
+                .unwrap();
+            }
+            if round % 2 == 1 {
+                tx.execute("DELETE FROM Packages WHERE hnum % 7 = 0", [])
+                    .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let main = std::fs::read(&db).unwrap();
+        let wal = std::fs::read(sibling(&db, "-wal")).unwrap();
+        assert!(wal.len() > 4096 * 4, "the WAL holds the transactions");
+        let sqlite_reads = |main: &[u8], wal: &[u8]| {
+            let dir = tempfile::tempdir().unwrap();
+            let copy = dir.path().join("db");
+            std::fs::write(&copy, main).unwrap();
+            std::fs::write(sibling(&copy, "-wal"), wal).unwrap();
+            let c = Connection::open(&copy).unwrap();
+            let mut stmt = c
+                .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+                .unwrap();
+            let rows: Vec<(u32, Vec<u8>)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows
+        };
+        let ours = |main: &[u8], wal: &[u8]| -> Vec<(u32, Vec<u8>)> {
+            records_from_bytes(Path::new("x"), main.to_vec(), Some(wal))
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.id, r.blob.into_owned()))
+                .collect()
+        };
+        let full = sqlite_reads(&main, &wal);
+        assert!(full.len() > 150, "{}", full.len());
+        assert_eq!(ours(&main, &wal), full);
+        // A WAL cut inside a later transaction: both stop at the last complete commit.
+        let cut = &wal[..wal.len() * 2 / 3];
+        let partial = sqlite_reads(&main, cut);
+        assert!(partial.len() < full.len());
+        assert_eq!(ours(&main, cut), partial);
+        drop(conn);
     }
 }

@@ -1,0 +1,212 @@
+//! `patchscan fleet`: every host of a manifest, in parallel, into Parquet/CSV/JSON Lines
+//! tables and AWS inventory payloads.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use crate::exit;
+use crate::fleet::{self, Manifest, RunOptions, RunSummary};
+use crate::report::aws::{is_managed_node_id, AwsInventorySink};
+use crate::report::csv::CsvTable;
+use crate::report::fleet::{FleetSink, PartitionBy, TableSink};
+use crate::report::jsonl::JsonlTable;
+use crate::report::parquet::ParquetTable;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// summaries.parquet and patches.parquet
+    Parquet,
+    /// summaries.csv and patches.csv (the same columns)
+    Csv,
+    /// summaries.jsonl and patches.jsonl (the same columns)
+    Jsonl,
+    /// aws-inventory/<InstanceId>.json: PutInventory items per host
+    AwsInventory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Partition {
+    /// ScanDate=YYYY-MM-DD/
+    Date,
+    /// PatchGroup=<group>/
+    PatchGroup,
+}
+
+/// Arguments of `patchscan fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The fleet manifest (TOML; see README "Fleet manifest").
+    manifest: PathBuf,
+    /// Output directory.
+    #[arg(long, default_value = "patchscan-out")]
+    out: PathBuf,
+    /// Hosts scanned at once (default: the number of cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: the manifest's
+    /// `now`, else the current time).
+    #[arg(long, value_parser = parse_now)]
+    now: Option<i64>,
+    /// Output formats (repeat or comma-separate).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "parquet")]
+    format: Vec<OutputFormat>,
+    /// Write hive-style partitions instead of one file per table.
+    #[arg(long, value_enum)]
+    partition_by: Option<Partition>,
+    /// Hosts per batch handed to the writers (bounds memory).
+    #[arg(long, default_value_t = 256)]
+    batch: usize,
+    /// Warn when repository metadata is older than this many days.
+    #[arg(long, default_value_t = 30)]
+    max_metadata_age: u32,
+}
+
+fn parse_now(s: &str) -> Result<i64, String> {
+    crate::fleet::manifest::parse_time(s)
+        .ok_or_else(|| format!("{s:?} is not RFC 3339, YYYY-MM-DD or UNIX seconds"))
+}
+
+/// The writers for the requested formats.
+pub fn sinks(
+    out: &Path,
+    formats: &[OutputFormat],
+    partition: Option<PartitionBy>,
+) -> Vec<Box<dyn FleetSink>> {
+    let mut sinks: Vec<Box<dyn FleetSink>> = Vec::new();
+    let mut seen = Vec::new();
+    for f in formats {
+        if seen.contains(f) {
+            continue;
+        }
+        seen.push(*f);
+        sinks.push(match f {
+            OutputFormat::Parquet => {
+                Box::new(TableSink::<ParquetTable>::new(out, "parquet", partition))
+            }
+            OutputFormat::Csv => Box::new(TableSink::<CsvTable>::new(out, "csv", partition)),
+            OutputFormat::Jsonl => Box::new(TableSink::<JsonlTable>::new(out, "jsonl", partition)),
+            OutputFormat::AwsInventory => Box::new(AwsInventorySink::new(out)),
+        });
+    }
+    sinks
+}
+
+/// Fails when AWS inventory payloads are wanted for hosts without a managed-node id.
+pub fn check_managed_ids(manifest: &Manifest) -> Result<()> {
+    let lacking: Vec<String> = manifest
+        .hosts
+        .iter()
+        .filter(|h| !is_managed_node_id(&h.instance_id))
+        .map(|h| format!("  {} ({})", h.id, h.declared))
+        .collect();
+    if !lacking.is_empty() {
+        bail!(
+            "{}: --format aws-inventory needs a managed-node id (i-… or mi-…) for every host; give these an instance_id:\n{}",
+            manifest.path.display(),
+            lacking.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Prints what the run did and returns the exit code (3 when some hosts failed).
+pub fn report_summary(summary: &RunSummary, failures: &[(String, String)]) -> i32 {
+    println!(
+        "{} hosts: {} compliant, {} non-compliant, {} could not be scanned ({:.2} s)",
+        summary.hosts,
+        summary.compliant,
+        summary.non_compliant,
+        summary.failed,
+        summary.elapsed.as_secs_f64()
+    );
+    let shown = 20;
+    for (id, error) in failures.iter().take(shown) {
+        eprintln!("patchscan: host {id}: {error}");
+    }
+    if failures.len() > shown {
+        eprintln!(
+            "patchscan: … and {} more hosts failed (see the Error column)",
+            failures.len() - shown
+        );
+    }
+    if summary.failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }
+}
+
+/// Runs a loaded manifest with the given options and formats.
+pub fn run_manifest(
+    manifest: &Manifest,
+    out: &Path,
+    opts: &RunOptions,
+    formats: &[OutputFormat],
+    partition: Option<PartitionBy>,
+) -> Result<(RunSummary, Vec<(String, String)>)> {
+    let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut all = sinks(out, formats, partition);
+    all.push(Box::new(FailureLog(failures.clone())));
+    let summary = fleet::run(manifest, opts, all).map_err(|e| anyhow!(e))?;
+    let failures = failures.lock().map(|f| f.clone()).unwrap_or_default();
+    Ok((summary, failures))
+}
+
+/// Collects failed hosts' reasons for the closing message.
+struct FailureLog(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
+
+impl FleetSink for FailureLog {
+    fn write(
+        &mut self,
+        batch: &[crate::report::fleet::FleetHost],
+    ) -> Result<(), crate::report::fleet::ReportError> {
+        if let Ok(mut log) = self.0.lock() {
+            for h in batch {
+                if let Err(e) = &h.outcome {
+                    log.push((h.host_id.clone(), e.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<Vec<PathBuf>, crate::report::fleet::ReportError> {
+        Ok(Vec::new())
+    }
+}
+
+pub fn run(args: FleetArgs) -> Result<i32> {
+    let manifest = Manifest::load(&args.manifest).map_err(|e| anyhow!(e))?;
+    if args.format.contains(&OutputFormat::AwsInventory) {
+        check_managed_ids(&manifest)?;
+    }
+    let now = args
+        .now
+        .or(manifest.now)
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp());
+    let mut opts = RunOptions {
+        now,
+        batch: args.batch,
+        max_metadata_age_days: args.max_metadata_age,
+        ..Default::default()
+    };
+    if let Some(jobs) = args.jobs {
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        opts.jobs = jobs;
+    }
+    let partition = args.partition_by.map(|p| match p {
+        Partition::Date => PartitionBy::Date,
+        Partition::PatchGroup => PartitionBy::PatchGroup,
+    });
+    let (summary, failures) = run_manifest(&manifest, &args.out, &opts, &args.format, partition)
+        .with_context(|| format!("fleet {}", args.manifest.display()))?;
+    println!(
+        "wrote {} files under {}",
+        summary.files.len(),
+        args.out.display()
+    );
+    Ok(report_summary(&summary, &failures))
+}

@@ -1,0 +1,258 @@
+//! Running a fleet: every repository set read once and shared (`Arc`) by the hosts that use
+//! it; hosts scanned in parallel (rayon) in batches, each batch handed to a writer thread
+//! while the next is scanned, so memory holds the indexes plus about two batches of hosts.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::fleet::manifest::{HostEntry, Manifest};
+use crate::host::source::HostSource;
+use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
+use crate::scan::{self, EvalOptions, RepoIndex, ScanError};
+
+/// How to run a fleet.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Worker threads (hosts in flight).
+    pub jobs: usize,
+    /// "Now", UNIX seconds UTC.
+    pub now: i64,
+    /// Hosts per batch handed to the writers.
+    pub batch: usize,
+    /// Draw a progress bar on stderr (only when it is a terminal).
+    pub progress: bool,
+    /// Warn when repository metadata is older than this many days.
+    pub max_metadata_age_days: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            now: 0,
+            batch: 256,
+            progress: true,
+            max_metadata_age_days: 30,
+        }
+    }
+}
+
+/// What a fleet run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub hosts: usize,
+    pub compliant: usize,
+    pub non_compliant: usize,
+    pub failed: usize,
+    /// The files written, in the order the writers finished them.
+    pub files: Vec<PathBuf>,
+    pub elapsed: Duration,
+}
+
+/// Why a fleet run stopped (a host that fails is a record, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error("repository set {id:?}: {source}")]
+    RepoSet {
+        id: String,
+        #[source]
+        source: ScanError,
+    },
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("cannot start {jobs} worker threads: {message}")]
+    Threads { jobs: usize, message: String },
+    #[error("the output writer stopped unexpectedly")]
+    WriterLost,
+}
+
+/// Reads every repository set of the manifest once, in parallel.
+fn load_sets(manifest: &Manifest) -> Result<HashMap<String, Arc<RepoIndex>>, FleetError> {
+    manifest
+        .repo_sets
+        .par_iter()
+        .map(|set| {
+            scan::load_repo_set(set.family(), &set.repos)
+                .map(|index| (set.id.clone(), Arc::new(index)))
+                .map_err(|source| FleetError::RepoSet {
+                    id: set.id.clone(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+/// A host's record before anything is known beyond the manifest.
+fn blank_host(entry: &HostEntry, opts: &RunOptions) -> FleetHost {
+    FleetHost {
+        host_id: entry.id.clone(),
+        instance_id: entry.instance_id.clone(),
+        source: entry.source.display().to_string(),
+        source_kind: "unknown",
+        patch_group: entry.patch_group.clone(),
+        operating_system: None,
+        product: None,
+        platform_name: None,
+        repo_set: entry.repo_set.clone(),
+        baseline_id: None,
+        scan_time: opts.now,
+        snapshot_id: snapshot_id(&[&entry.instance_id, &opts.now.to_string()]),
+        outcome: Err(String::new()),
+    }
+}
+
+/// Scans one host; every failure becomes the record's error.
+fn scan_host(
+    entry: &HostEntry,
+    manifest: &Manifest,
+    indexes: &HashMap<String, Arc<RepoIndex>>,
+    opts: &RunOptions,
+) -> FleetHost {
+    let mut host = blank_host(entry, opts);
+    let outcome = (|| -> Result<_, String> {
+        let source = HostSource::detect(&entry.source).map_err(|e| e.to_string())?;
+        host.source_kind = source.kind.as_str();
+        let facts = source.read(&entry.overrides).map_err(|e| e.to_string())?;
+        let os = facts.identity.operating_system;
+        host.operating_system = Some(os.as_str().to_string());
+        host.product = Some(facts.identity.product.clone());
+        host.platform_name = Some(facts.identity.pretty_name.clone()).filter(|p| !p.is_empty());
+        let set = manifest.repo_set_for(entry, os)?;
+        host.repo_set = Some(set.id.clone());
+        let index = indexes
+            .get(&set.id)
+            .ok_or_else(|| format!("repository set {:?} was not loaded", set.id))?;
+        let baseline = manifest.baseline_for(&entry.patch_group, os)?;
+        host.baseline_id = Some(baseline.baseline.report_id().to_string());
+        let eval = EvalOptions {
+            instance_id: Some(entry.instance_id.clone()),
+            patch_group: entry.patch_group.clone(),
+            now: opts.now,
+            max_metadata_age_days: opts.max_metadata_age_days,
+            ..Default::default()
+        };
+        let mut report =
+            scan::evaluate(&facts, index, &baseline, &eval).map_err(|e| e.to_string())?;
+        report.patch_state.snapshot_id = host.snapshot_id.clone();
+        Ok(report)
+    })();
+    host.outcome = outcome;
+    host
+}
+
+/// Scans one host, turning a panic (a bug) into that host's error so the run goes on.
+fn scan_host_guarded(
+    entry: &HostEntry,
+    manifest: &Manifest,
+    indexes: &HashMap<String, Arc<RepoIndex>>,
+    opts: &RunOptions,
+) -> FleetHost {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_host(entry, manifest, indexes, opts)
+    }))
+    .unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        FleetHost {
+            outcome: Err(format!(
+                "internal error while scanning this host (a patchscan bug): {message}"
+            )),
+            ..blank_host(entry, opts)
+        }
+    })
+}
+
+fn progress_bar(hosts: usize, wanted: bool) -> indicatif::ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(hosts as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos}/{len} hosts [{bar:40}] {per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Runs the fleet, streaming results to `sinks` in manifest order.
+pub fn run(
+    manifest: &Manifest,
+    opts: &RunOptions,
+    mut sinks: Vec<Box<dyn FleetSink>>,
+) -> Result<RunSummary, FleetError> {
+    let start = Instant::now();
+    let jobs = opts.jobs.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("patchscan-fleet-{i}"))
+        .build()
+        .map_err(|e| FleetError::Threads {
+            jobs,
+            message: e.to_string(),
+        })?;
+    let indexes = pool.install(|| load_sets(manifest))?;
+
+    let (tx, rx) = mpsc::sync_channel::<Vec<FleetHost>>(1);
+    let writer = std::thread::Builder::new()
+        .name("patchscan-writer".into())
+        .spawn(move || -> Result<Vec<PathBuf>, ReportError> {
+            for batch in rx {
+                for sink in sinks.iter_mut() {
+                    sink.write(&batch)?;
+                }
+            }
+            let mut files = Vec::new();
+            for sink in sinks.iter_mut() {
+                files.extend(sink.finish()?);
+            }
+            Ok(files)
+        })
+        .map_err(|e| FleetError::Threads {
+            jobs: 1,
+            message: e.to_string(),
+        })?;
+
+    let bar = progress_bar(manifest.hosts.len(), opts.progress);
+    let mut summary = RunSummary::default();
+    for chunk in manifest.hosts.chunks(opts.batch.max(1)) {
+        let batch: Vec<FleetHost> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|entry| {
+                    let host = scan_host_guarded(entry, manifest, &indexes, opts);
+                    bar.inc(1);
+                    host
+                })
+                .collect()
+        });
+        for h in &batch {
+            summary.hosts += 1;
+            match h.status() {
+                "COMPLIANT" => summary.compliant += 1,
+                "NON_COMPLIANT" => summary.non_compliant += 1,
+                _ => summary.failed += 1,
+            }
+        }
+        if tx.send(batch).is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    bar.finish_and_clear();
+    summary.files = writer.join().map_err(|_| FleetError::WriterLost)??;
+    summary.elapsed = start.elapsed();
+    Ok(summary)
+}

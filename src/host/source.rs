@@ -1,0 +1,455 @@
+//! Where a host's facts come from: a root directory (a mounted snapshot or an unpacked image),
+//! a tar archive of one (read in place), or an inventory file for a host scanned remotely.
+//!
+//! An inventory file is the text of the host's own tools, in sections:
+//!
+//! ```text
+//! #patchscan-inventory 1
+//! @os-release
+//! <the contents of /etc/os-release>
+//! @hostname
+//! <the contents of /etc/hostname>                    (optional)
+//! @rpm
+//! <rpm -qa --qf '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{INSTALLTIME}\t%{BUILDTIME}\t%{MODULARITYLABEL}\t%{SOURCERPM}\n'>
+//! @dnf-modules
+//! <cat /etc/dnf/modules.d/*.module>                  (optional)
+//! @dpkg
+//! <dpkg-query -W -f='Package: ${Package}\nStatus: ${Status}\nArchitecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\nSource: ${Source}\nVersion: ${Version}\n\n'>
+//! ```
+//!
+//! README ("Inventory files") gives the one-line shell command that writes one.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::baseline::OperatingSystem;
+use crate::host::os;
+use crate::host::rootfs::{RootFs, RootFsError};
+use crate::host::rpmdb::InstalledRpm;
+use crate::scan::{self, HostFacts, Installed, ScanError, ScanOptions};
+use crate::version::{Nevra, RpmEvr};
+
+/// The first line of an inventory file.
+pub const INVENTORY_MAGIC: &str = "#patchscan-inventory 1";
+
+/// The three kinds of host source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A root directory.
+    Root,
+    /// A tar archive of a root (plain, gzip, zstd, xz or bzip2).
+    Archive,
+    /// An inventory file.
+    Inventory,
+}
+
+impl SourceKind {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Root => "root",
+            SourceKind::Archive => "archive",
+            SourceKind::Inventory => "inventory",
+        }
+    }
+}
+
+/// Why a host source could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not a host root directory, a tar archive or an inventory file (an inventory starts with `{INVENTORY_MAGIC}`)", .path.display())]
+    Unrecognised { path: PathBuf },
+    #[error("{}: line {line}: {message}", .path.display())]
+    Inventory {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error(transparent)]
+    RootFs(#[from] RootFsError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+}
+
+/// A host source: a path and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSource {
+    pub path: PathBuf,
+    pub kind: SourceKind,
+}
+
+/// OS and product given by the fleet manifest instead of the host's files.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub os: Option<OperatingSystem>,
+    pub product: Option<String>,
+}
+
+impl HostSource {
+    /// Tells a directory, an archive and an inventory file apart, by content for files.
+    pub fn detect(path: &Path) -> Result<Self, SourceError> {
+        let io_err = |source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io_err)?;
+        let kind = if meta.is_dir() {
+            SourceKind::Root
+        } else {
+            let mut head = Vec::with_capacity(512);
+            std::fs::File::open(path)
+                .map_err(io_err)?
+                .take(512)
+                .read_to_end(&mut head)
+                .map_err(io_err)?;
+            let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+            if text_start.starts_with(INVENTORY_MAGIC.as_bytes()) {
+                SourceKind::Inventory
+            } else if looks_like_tar(&head) {
+                SourceKind::Archive
+            } else {
+                return Err(SourceError::Unrecognised {
+                    path: path.to_path_buf(),
+                });
+            }
+        };
+        Ok(HostSource {
+            path: path.to_path_buf(),
+            kind,
+        })
+    }
+
+    /// Reads the host's facts.
+    pub fn read(&self, overrides: &Overrides) -> Result<HostFacts, SourceError> {
+        let opts = ScanOptions {
+            os: overrides.os,
+            product: overrides.product.clone(),
+            ..Default::default()
+        };
+        match self.kind {
+            SourceKind::Root => Ok(scan::read_host(&RootFs::new(&self.path)?, &opts)?),
+            SourceKind::Archive => Ok(scan::read_host(&RootFs::from_tar(&self.path)?, &opts)?),
+            SourceKind::Inventory => {
+                let bytes = std::fs::read(&self.path).map_err(|source| SourceError::Io {
+                    path: self.path.clone(),
+                    source,
+                })?;
+                read_inventory(&self.path, &bytes, overrides)
+            }
+        }
+    }
+}
+
+/// A compressed stream (gzip, zstd, xz, bzip2) or a tar header (`ustar` at byte 257).
+fn looks_like_tar(head: &[u8]) -> bool {
+    use crate::repo::compress::Compression;
+    Compression::detect(head) != Compression::Plain
+        || head.get(257..262).is_some_and(|m| m == b"ustar")
+}
+
+/// One named section of an inventory file, with the line its body starts on.
+struct Section<'a> {
+    name: &'a str,
+    first_line: usize,
+    body: String,
+}
+
+fn sections<'a>(path: &Path, text: &'a str) -> Result<Vec<Section<'a>>, SourceError> {
+    let err = |line, message: String| SourceError::Inventory {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, first)) if first.trim_start_matches('\u{feff}').trim() == INVENTORY_MAGIC => {}
+        _ => {
+            return Err(err(
+                1,
+                format!("the first line must be `{INVENTORY_MAGIC}`"),
+            ))
+        }
+    }
+    let mut out: Vec<Section<'a>> = Vec::new();
+    for (i, line) in lines {
+        if let Some(name) = line.strip_prefix('@') {
+            let name = name.trim();
+            if !["os-release", "hostname", "rpm", "dnf-modules", "dpkg"].contains(&name) {
+                return Err(err(
+                    i + 1,
+                    format!("unknown section @{name} (known: @os-release, @hostname, @rpm, @dnf-modules, @dpkg)"),
+                ));
+            }
+            if out.iter().any(|s| s.name == name) {
+                return Err(err(i + 1, format!("section @{name} appears twice")));
+            }
+            out.push(Section {
+                name,
+                first_line: i + 2,
+                body: String::new(),
+            });
+        } else if let Some(section) = out.last_mut() {
+            section.body.push_str(line);
+            section.body.push('\n');
+        } else if !line.trim().is_empty() {
+            return Err(err(i + 1, "text before the first @section".into()));
+        }
+    }
+    Ok(out)
+}
+
+/// Parses an inventory file into host facts.
+pub fn read_inventory(
+    path: &Path,
+    bytes: &[u8],
+    overrides: &Overrides,
+) -> Result<HostFacts, SourceError> {
+    let text = String::from_utf8_lossy(bytes);
+    let sections = sections(path, &text)?;
+    let find = |name: &str| sections.iter().find(|s| s.name == name);
+    let err = |line, message: String| SourceError::Inventory {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+
+    let identity = match (overrides.os, &overrides.product, find("os-release")) {
+        (Some(os), Some(product), _) => os::OsIdentity {
+            operating_system: os,
+            product: product.clone(),
+            pretty_name: String::new(),
+        },
+        (_, _, None) => {
+            return Err(err(
+                1,
+                "no @os-release section (or give the host's os and product in the manifest)".into(),
+            ))
+        }
+        (os, product, Some(section)) => {
+            let fields = os::parse_os_release(&section.body, path).map_err(ScanError::from)?;
+            let mut id = os::identify(&fields, path).map_err(ScanError::from)?;
+            if let Some(os) = os {
+                id.operating_system = os;
+            }
+            if let Some(p) = product {
+                id.product = p.clone();
+            }
+            id
+        }
+    };
+
+    let installed = match (find("rpm"), find("dpkg")) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                1,
+                "both @rpm and @dpkg: a host has one package manager".into(),
+            ))
+        }
+        (Some(section), None) => Installed::Rpm(rpm_lines(path, section)?),
+        (None, Some(section)) => dpkg_section(path, section)?,
+        (None, None) => return Err(err(1, "no @rpm or @dpkg section".into())),
+    };
+    if installed.is_empty() {
+        return Err(err(1, "the package section lists no packages".into()));
+    }
+
+    let mut enabled_streams = HashMap::new();
+    let mut disabled_modules = HashSet::new();
+    if let Some(section) = find("dnf-modules") {
+        // `cat /etc/dnf/modules.d/*.module`: one `[module]` block per file.
+        let mut block = String::new();
+        for line in section.body.lines() {
+            if line.trim_start().starts_with('[') && !block.trim().is_empty() {
+                scan::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
+                block.clear();
+            }
+            block.push_str(line);
+            block.push('\n');
+        }
+        if !block.trim().is_empty() {
+            scan::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
+        }
+    }
+    let host_name = find("hostname")
+        .map(|s| s.body.trim().to_string())
+        .filter(|s| !s.is_empty());
+    Ok(HostFacts {
+        identity,
+        installed,
+        enabled_streams,
+        disabled_modules,
+        host_name,
+        origin: path.display().to_string(),
+    })
+}
+
+/// `(none)` is how rpm prints a missing tag.
+fn tag(value: &str) -> Option<&str> {
+    let v = value.trim();
+    (!v.is_empty() && v != "(none)").then_some(v)
+}
+
+/// The `@rpm` section: one package per line, tab-separated as the documented `--qf` prints.
+fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, SourceError> {
+    let mut out = Vec::new();
+    for (i, line) in section.body.lines().enumerate() {
+        let line_no = section.first_line + i;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let err = |message: String| SourceError::Inventory {
+            path: path.to_path_buf(),
+            line: line_no,
+            message,
+        };
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() < 5 {
+            return Err(err(format!(
+                "expected NAME, EPOCHNUM, VERSION, RELEASE, ARCH (tab-separated), got {} field(s): {line:?}",
+                f.len()
+            )));
+        }
+        let name = f[0].trim();
+        if name == "gpg-pubkey" {
+            continue;
+        }
+        let epoch = match tag(f[1]) {
+            None => 0,
+            Some(e) => e
+                .parse::<u64>()
+                .map_err(|_| err(format!("epoch {e:?} is not a number")))?,
+        };
+        let (Some(version), Some(release), Some(arch)) = (tag(f[2]), tag(f[3]), tag(f[4])) else {
+            return Err(err(format!("{name}: empty version, release or arch")));
+        };
+        if name.is_empty() {
+            return Err(err("empty package name".into()));
+        }
+        let time = |k: usize, what: &str| -> Result<Option<i64>, SourceError> {
+            match f.get(k).copied().and_then(tag) {
+                None => Ok(None),
+                Some(t) => t
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| err(format!("{what} {t:?} is not UNIX seconds"))),
+            }
+        };
+        out.push(InstalledRpm {
+            nevra: Nevra::new(name, RpmEvr::new(epoch, version, release), arch),
+            install_time: time(5, "INSTALLTIME")?,
+            build_time: time(6, "BUILDTIME")?,
+            modularity_label: f.get(7).copied().and_then(tag).map(str::to_string),
+            source_rpm: f.get(8).copied().and_then(tag).map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+/// The `@dpkg` section: `dpkg-query -W` in dpkg's status-file syntax. The apt sources of a
+/// remote host are unknown, so every list of its repository set counts.
+fn dpkg_section(path: &Path, section: &Section<'_>) -> Result<Installed, SourceError> {
+    // Blank lines in front keep dpkg's reader's line numbers those of the inventory file.
+    let mut text = "\n".repeat(section.first_line.saturating_sub(1));
+    text.push_str(&section.body);
+    let mut packages = crate::host::dpkg::parse_status(text.as_bytes(), path)
+        .map_err(|e| SourceError::Scan(ScanError::from(e)))?;
+    // dpkg-query also lists removed packages whose configuration files remain, and
+    // half-installed ones: as for a root, only installed packages count.
+    packages.retain(|p| p.status.is_installed());
+    Ok(Installed::Deb {
+        packages,
+        sources: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AL2023: &str = "NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"2023\"\nPLATFORM_ID=\"platform:al2023\"\nPRETTY_NAME=\"Amazon Linux 2023.7.20250512\"\n";
+
+    fn inv(body: &str) -> String {
+        format!("{INVENTORY_MAGIC}\n@os-release\n{AL2023}{body}")
+    }
+
+    #[test]
+    #[allow(irrefutable_let_patterns)]
+    fn rpm_inventory_with_modules_and_hostname() {
+        let text = inv("@hostname\nweb-1\n@rpm\nbash\t0\t5.2.15\t1.amzn2023.0.2\tx86_64\t1748000000\t1700000000\t(none)\tbash-5.2.15-1.amzn2023.0.2.src.rpm\ngpg-pubkey\t(none)\tabc\tdef\t(none)\nnodejs\t1\t20.10.0\t1.module\tx86_64\t1748000000\t1700000000\tnodejs:20:9040:bb20\n@dnf-modules\n[nodejs]\nname=nodejs\nstream=20\nstate=enabled\n[php]\nname=php\nstream=\nstate=disabled\n");
+        let facts =
+            read_inventory(Path::new("h.inv"), text.as_bytes(), &Overrides::default()).unwrap();
+        assert_eq!(facts.identity.product, "AmazonLinux2023");
+        assert_eq!(facts.host_name.as_deref(), Some("web-1"));
+        let Installed::Rpm(pkgs) = &facts.installed else {
+            panic!()
+        };
+        assert_eq!(pkgs.len(), 2, "gpg-pubkey is not a package");
+        assert_eq!(
+            pkgs[0].nevra.to_string(),
+            "bash-5.2.15-1.amzn2023.0.2.x86_64"
+        );
+        assert_eq!(pkgs[0].install_time, Some(1_748_000_000));
+        assert_eq!(pkgs[0].modularity_label, None);
+        assert_eq!(pkgs[1].nevra.evr.epoch, 1);
+        assert_eq!(
+            pkgs[1].modularity_label.as_deref(),
+            Some("nodejs:20:9040:bb20")
+        );
+        assert_eq!(
+            facts.enabled_streams.get("nodejs").map(String::as_str),
+            Some("20")
+        );
+        assert!(facts.disabled_modules.contains("php"));
+    }
+
+    #[test]
+    fn bad_inventories_name_the_line() {
+        let cases = [
+            ("nothing\n".to_string(), 1, "first line"),
+            (inv("@rpm\nbash\t0\t5.2\n"), 11, "expected NAME"),
+            (inv("@rpm\nbash\tx\t5.2\t1\tx86_64\n"), 11, "epoch"),
+            (
+                inv("@rpm\nbash\t0\t5.2\t1\tx86_64\tyesterday\n"),
+                11,
+                "INSTALLTIME",
+            ),
+            (inv("@rpms\n"), 10, "unknown section"),
+            (inv("@rpm\n\n"), 1, "no packages"),
+            (inv(""), 1, "no @rpm"),
+            (
+                format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n"),
+                1,
+                "no @os-release",
+            ),
+        ];
+        for (text, line, what) in cases {
+            let err = read_inventory(Path::new("h.inv"), text.as_bytes(), &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with(&format!("h.inv: line {line}: ")), "{err}");
+            assert!(err.contains(what), "{err}");
+        }
+    }
+
+    #[test]
+    fn overrides_replace_os_release() {
+        let text = format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n");
+        let facts = read_inventory(
+            Path::new("h.inv"),
+            text.as_bytes(),
+            &Overrides {
+                os: Some(OperatingSystem::RedhatEnterpriseLinux),
+                product: Some("RedhatEnterpriseLinux9.4".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(facts.identity.product, "RedhatEnterpriseLinux9.4");
+    }
+}

@@ -1,0 +1,573 @@
+//! A fleet run's results as two tables — `summaries` (one row per host) and `patches` (one row
+//! per host × reported patch) — and the writers that stream them to files in batches.
+//!
+//! The columns are defined once here ([`SUMMARY_COLUMNS`], [`PATCH_COLUMNS`]); Parquet, CSV
+//! and JSON Lines all render the same rows, so the formats cannot drift apart. README
+//! ("Output schema") documents them; `tests/report_schema.rs` pins them.
+
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+use crate::engine::states::format_time;
+use crate::report::model::{HostReport, PatchRecord};
+
+/// The version of the fleet output schema (README documents each change).
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+/// One host of a fleet run: who it is, how it was judged, and its report or why there is none.
+#[derive(Debug, Clone)]
+pub struct FleetHost {
+    /// The manifest's id for the host.
+    pub host_id: String,
+    /// The reported managed-node id (`i-…`/`mi-…` when known, else the host id).
+    pub instance_id: String,
+    pub source: String,
+    /// `root`, `archive` or `inventory`.
+    pub source_kind: &'static str,
+    pub patch_group: String,
+    /// Known once the host is identified.
+    pub operating_system: Option<String>,
+    pub product: Option<String>,
+    pub platform_name: Option<String>,
+    pub repo_set: Option<String>,
+    pub baseline_id: Option<String>,
+    /// When the host was evaluated ("now"), UNIX seconds.
+    pub scan_time: i64,
+    /// A name-based 36-character id for this host's scan (AWS's SnapshotId shape).
+    pub snapshot_id: String,
+    pub outcome: Result<HostReport, String>,
+}
+
+impl FleetHost {
+    /// `COMPLIANT`, `NON_COMPLIANT` or `SCAN_FAILED`.
+    pub fn status(&self) -> &'static str {
+        match &self.outcome {
+            Ok(r) if r.is_non_compliant() => "NON_COMPLIANT",
+            Ok(_) => "COMPLIANT",
+            Err(_) => "SCAN_FAILED",
+        }
+    }
+
+    /// The scan date, `YYYY-MM-DD` (UTC): the `date` partition value.
+    pub fn scan_date(&self) -> String {
+        format_time(self.scan_time).chars().take(10).collect()
+    }
+}
+
+/// A column's type, as every format renders it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// UTF-8 text; null where a failed host has no value.
+    Text,
+    /// A signed 64-bit count; null for failed hosts.
+    Count,
+    /// Milliseconds since 1970 UTC (Parquet `TIMESTAMP(MILLIS)`, no zone; text elsewhere).
+    Timestamp,
+    /// A list of text values (Parquet `LIST<STRING>`; comma-joined in CSV).
+    TextList,
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Text(&'a str),
+    Owned(String),
+    Count(i64),
+    Timestamp(i64),
+    List(&'a [String]),
+    OwnedList(Vec<String>),
+}
+
+impl Value<'_> {
+    /// The text of a text cell (`None` for null and other types).
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            Value::Owned(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// `summaries`: one row per host.
+pub const SUMMARY_COLUMNS: &[(&str, ColumnType)] = &[
+    ("InstanceId", ColumnType::Text),
+    ("HostId", ColumnType::Text),
+    ("PatchGroup", ColumnType::Text),
+    ("BaselineId", ColumnType::Text),
+    ("SnapshotId", ColumnType::Text),
+    ("ComplianceStatus", ColumnType::Text),
+    ("NonCompliantSeverity", ColumnType::Text),
+    ("InstalledCount", ColumnType::Count),
+    ("InstalledOtherCount", ColumnType::Count),
+    ("InstalledPendingRebootCount", ColumnType::Count),
+    ("InstalledRejectedCount", ColumnType::Count),
+    ("MissingCount", ColumnType::Count),
+    ("FailedCount", ColumnType::Count),
+    ("NotApplicableCount", ColumnType::Count),
+    ("UnreportedNotApplicableCount", ColumnType::Count),
+    ("CriticalNonCompliantCount", ColumnType::Count),
+    ("SecurityNonCompliantCount", ColumnType::Count),
+    ("OtherNonCompliantCount", ColumnType::Count),
+    ("OperationStartTime", ColumnType::Text),
+    ("OperationEndTime", ColumnType::Text),
+    ("Operation", ColumnType::Text),
+    ("OperatingSystem", ColumnType::Text),
+    ("Product", ColumnType::Text),
+    ("PlatformName", ColumnType::Text),
+    ("RepoSet", ColumnType::Text),
+    ("SourceKind", ColumnType::Text),
+    ("Source", ColumnType::Text),
+    ("ScanTime", ColumnType::Timestamp),
+    ("Error", ColumnType::Text),
+    ("Warnings", ColumnType::TextList),
+];
+
+/// `patches`: one row per host × reported patch.
+pub const PATCH_COLUMNS: &[(&str, ColumnType)] = &[
+    ("InstanceId", ColumnType::Text),
+    ("PatchGroup", ColumnType::Text),
+    ("BaselineId", ColumnType::Text),
+    ("OperatingSystem", ColumnType::Text),
+    ("ScanTime", ColumnType::Timestamp),
+    ("Title", ColumnType::Text),
+    ("KBId", ColumnType::Text),
+    ("Classification", ColumnType::Text),
+    ("Severity", ColumnType::Text),
+    ("State", ColumnType::Text),
+    ("InstalledTime", ColumnType::Text),
+    ("CVEIds", ColumnType::TextList),
+    ("InstalledVersion", ColumnType::Text),
+    ("CandidateVersion", ColumnType::Text),
+    ("AdvisoryIds", ColumnType::TextList),
+    ("ComplianceLevel", ColumnType::Text),
+    ("Reason", ColumnType::Text),
+];
+
+fn opt(s: &Option<String>) -> Value<'_> {
+    s.as_deref().map_or(Value::Null, Value::Text)
+}
+
+/// The `summaries` row of a host, in [`SUMMARY_COLUMNS`] order.
+pub fn summary_row(h: &FleetHost) -> Vec<Value<'_>> {
+    let report = h.outcome.as_ref().ok();
+    let s = report.map(|r| &r.patch_state);
+    let count = |f: fn(&crate::report::model::PatchStateSummary) -> u64| {
+        s.map_or(Value::Null, |s| {
+            Value::Count(i64::try_from(f(s)).unwrap_or(i64::MAX))
+        })
+    };
+    let text = |f: fn(&crate::report::model::PatchStateSummary) -> &str| {
+        s.map_or(Value::Null, |s| Value::Text(f(s)))
+    };
+    vec![
+        Value::Text(&h.instance_id),
+        Value::Text(&h.host_id),
+        Value::Text(&h.patch_group),
+        opt(&h.baseline_id),
+        Value::Text(&h.snapshot_id),
+        Value::Text(h.status()),
+        s.and_then(|s| s.non_compliant_severity)
+            .map_or(Value::Null, |l| Value::Text(l.as_str())),
+        count(|s| s.installed_count),
+        count(|s| s.installed_other_count),
+        count(|s| s.installed_pending_reboot_count),
+        count(|s| s.installed_rejected_count),
+        count(|s| s.missing_count),
+        count(|s| s.failed_count),
+        count(|s| s.not_applicable_count),
+        count(|s| s.unreported_not_applicable_count),
+        count(|s| s.critical_non_compliant_count),
+        count(|s| s.security_non_compliant_count),
+        count(|s| s.other_non_compliant_count),
+        text(|s| &s.operation_start_time),
+        text(|s| &s.operation_end_time),
+        text(|s| &s.operation),
+        opt(&h.operating_system),
+        opt(&h.product),
+        opt(&h.platform_name),
+        opt(&h.repo_set),
+        Value::Text(h.source_kind),
+        Value::Text(&h.source),
+        Value::Timestamp(h.scan_time * 1000),
+        h.outcome
+            .as_ref()
+            .err()
+            .map_or(Value::Null, |e| Value::Text(e)),
+        report.map_or(Value::List(&[]), |r| Value::List(&r.warnings)),
+    ]
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `patches` row of one patch of a host, in [`PATCH_COLUMNS`] order, into `out`.
+pub fn patch_row<'a>(h: &'a FleetHost, p: &'a PatchRecord, out: &mut Vec<Value<'a>>) {
+    out.clear();
+    out.extend([
+        Value::Text(&h.instance_id),
+        Value::Text(&h.patch_group),
+        opt(&h.baseline_id),
+        opt(&h.operating_system),
+        Value::Timestamp(h.scan_time * 1000),
+        Value::Text(&p.title),
+        Value::Text(&p.kb_id),
+        Value::Text(&p.classification),
+        Value::Text(&p.severity),
+        Value::Text(p.state.as_str()),
+        Value::Text(&p.installed_time),
+        Value::OwnedList(split_list(&p.cve_ids)),
+        Value::Text(&p.installed_version),
+        Value::Text(&p.candidate_version),
+        Value::List(&p.advisory_ids),
+        Value::Text(p.compliance_level.as_str()),
+        Value::Text(&p.reason),
+    ]);
+}
+
+/// How hive-style partitions split the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionBy {
+    /// `ScanDate=YYYY-MM-DD/`.
+    Date,
+    /// `PatchGroup=<group>/` (the column moves from the files into the path).
+    PatchGroup,
+}
+
+impl PartitionBy {
+    /// The partition key as it appears in paths.
+    pub fn key(self) -> &'static str {
+        match self {
+            PartitionBy::Date => "ScanDate",
+            PartitionBy::PatchGroup => "PatchGroup",
+        }
+    }
+
+    /// The partition directory name of a host (`KEY=value`, hive-escaped).
+    pub fn dir_name(self, h: &FleetHost) -> String {
+        let value = match self {
+            PartitionBy::Date => h.scan_date(),
+            PartitionBy::PatchGroup => h.patch_group.clone(),
+        };
+        format!("{}={}", self.key(), hive_escape(&value))
+    }
+
+    /// The column the partition replaces in the files, if any.
+    pub fn dropped_column(self) -> Option<&'static str> {
+        match self {
+            PartitionBy::Date => None,
+            PartitionBy::PatchGroup => Some("PatchGroup"),
+        }
+    }
+}
+
+/// Hive's partition-value escaping: `%XX` for characters that cannot stand in a path
+/// segment; the empty value is `__HIVE_DEFAULT_PARTITION__`, as Hive and Spark write it.
+pub fn hive_escape(value: &str) -> String {
+    if value.is_empty() {
+        return "__HIVE_DEFAULT_PARTITION__".to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() || "\"#%'*/:=?\\\u{7f}{[]^".contains(c) || c == ' ' {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Why fleet output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}: {message}", .path.display())]
+    Encode { path: PathBuf, message: String },
+    #[error("{}: {message}", .path.display())]
+    Read { path: PathBuf, message: String },
+}
+
+impl ReportError {
+    pub fn io(path: &Path) -> impl FnOnce(io::Error) -> ReportError + '_ {
+        move |source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A writer of fleet results: gets batches of hosts in manifest order, then `finish`.
+pub trait FleetSink: Send {
+    fn write(&mut self, batch: &[FleetHost]) -> Result<(), ReportError>;
+    /// Completes the files (renaming them into place) and returns their paths.
+    fn finish(&mut self) -> Result<Vec<PathBuf>, ReportError>;
+}
+
+/// One table file in one format: rows in, a finished file out.
+pub trait TableEncoder: Send + Sized {
+    /// Opens `dest` (atomically: nothing appears there before `finish`).
+    fn create(dest: &Path, columns: Vec<(&'static str, ColumnType)>) -> Result<Self, ReportError>;
+    /// Adds one row, its cells in the order of the columns given to `create`.
+    fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ReportError>;
+    /// The end of a batch of hosts (Parquet writes a row group).
+    fn end_batch(&mut self) -> Result<(), ReportError> {
+        Ok(())
+    }
+    fn finish(self) -> Result<PathBuf, ReportError>;
+}
+
+/// Which of the two tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    Summaries,
+    Patches,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Summaries => "summaries",
+            Table::Patches => "patches",
+        }
+    }
+
+    pub fn columns(self) -> &'static [(&'static str, ColumnType)] {
+        match self {
+            Table::Summaries => SUMMARY_COLUMNS,
+            Table::Patches => PATCH_COLUMNS,
+        }
+    }
+}
+
+/// Both tables in one format, optionally partitioned: `OUT/summaries.EXT` and
+/// `OUT/patches.EXT`, or `OUT/summaries/KEY=value/part-0.parquet` (other formats:
+/// `OUT/EXT/summaries/KEY=value/part-0.EXT`) and the same for patches.
+pub struct TableSink<E: TableEncoder> {
+    out: PathBuf,
+    extension: &'static str,
+    partition: Option<PartitionBy>,
+    open: std::collections::BTreeMap<(Table, String), E>,
+}
+
+impl<E: TableEncoder> TableSink<E> {
+    pub fn new(out: &Path, extension: &'static str, partition: Option<PartitionBy>) -> Self {
+        TableSink {
+            out: out.to_path_buf(),
+            extension,
+            partition,
+            open: Default::default(),
+        }
+    }
+
+    fn encoder(&mut self, table: Table, part: &str) -> Result<&mut E, ReportError> {
+        let key = (table, part.to_string());
+        if !self.open.contains_key(&key) {
+            let (dest, dropped) = match self.partition {
+                None => (
+                    self.out
+                        .join(format!("{}.{}", table.name(), self.extension)),
+                    None,
+                ),
+                // Partitioned Parquet is `OUT/TABLE/…` (what Spark, DuckDB and pyarrow read as
+                // a dataset); other formats get their own root so no dataset mixes formats.
+                Some(p) => (
+                    if self.extension == "parquet" {
+                        self.out.clone()
+                    } else {
+                        self.out.join(self.extension)
+                    }
+                    .join(table.name())
+                    .join(part)
+                    .join(format!("part-0.{}", self.extension)),
+                    p.dropped_column(),
+                ),
+            };
+            let columns = table
+                .columns()
+                .iter()
+                .copied()
+                .filter(|(name, _)| Some(*name) != dropped)
+                .collect();
+            self.open.insert(key.clone(), E::create(&dest, columns)?);
+        }
+        self.open.get_mut(&key).ok_or_else(|| ReportError::Encode {
+            path: self.out.clone(),
+            message: "internal: encoder vanished".into(),
+        })
+    }
+}
+
+/// Removes the partition column's cell from a row (`dropped` is its index).
+fn without(row: &mut Vec<Value<'_>>, dropped: Option<usize>) {
+    if let Some(i) = dropped {
+        row.remove(i);
+    }
+}
+
+impl<E: TableEncoder> FleetSink for TableSink<E> {
+    fn write(&mut self, batch: &[FleetHost]) -> Result<(), ReportError> {
+        let drop_at = |table: Table| {
+            self.partition
+                .and_then(PartitionBy::dropped_column)
+                .and_then(|c| table.columns().iter().position(|(n, _)| *n == c))
+        };
+        let (drop_s, drop_p) = (drop_at(Table::Summaries), drop_at(Table::Patches));
+        let mut touched = std::collections::BTreeSet::new();
+        let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
+        for h in batch {
+            let part = self.partition.map(|p| p.dir_name(h)).unwrap_or_default();
+            let mut cells = summary_row(h);
+            without(&mut cells, drop_s);
+            self.encoder(Table::Summaries, &part)?.write_row(&cells)?;
+            touched.insert((Table::Summaries, part.clone()));
+            if let Ok(report) = &h.outcome {
+                let enc = self.encoder(Table::Patches, &part)?;
+                for p in &report.patches {
+                    patch_row(h, p, &mut row);
+                    without(&mut row, drop_p);
+                    enc.write_row(&row)?;
+                }
+                touched.insert((Table::Patches, part));
+            }
+        }
+        for key in touched {
+            if let Some(enc) = self.open.get_mut(&key) {
+                enc.end_batch()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<Vec<PathBuf>, ReportError> {
+        // Unpartitioned tables always get a file (with the schema), so readers find both.
+        if self.partition.is_none() {
+            self.encoder(Table::Summaries, "")?;
+            self.encoder(Table::Patches, "")?;
+        }
+        let mut paths = Vec::new();
+        for (_, enc) in std::mem::take(&mut self.open) {
+            paths.push(enc.finish()?);
+        }
+        Ok(paths)
+    }
+}
+
+/// A file written under a temporary name in its final directory and renamed into place by
+/// [`AtomicFile::commit`], so a reader never sees half a file; dropped uncommitted, the
+/// temporary file is removed.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Creates `dest`'s directory and a temporary file beside `dest`, returned open.
+    pub fn create(dest: &Path) -> Result<(Self, File), ReportError> {
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(ReportError::io(dir))?;
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(ReportError::io(&tmp))?;
+        Ok((
+            AtomicFile {
+                tmp,
+                dest: dest.to_path_buf(),
+                committed: false,
+            },
+            file,
+        ))
+    }
+
+    /// The final path.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Syncs the finished file and renames it into place.
+    pub fn commit(mut self, file: &File) -> Result<PathBuf, ReportError> {
+        file.sync_all().map_err(ReportError::io(&self.tmp))?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(ReportError::io(&self.dest))?;
+        self.committed = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Unwraps a finished buffered writer, naming the file if the last flush fails.
+pub fn into_file(w: BufWriter<File>, path: &Path) -> Result<File, ReportError> {
+    w.into_inner()
+        .map_err(|e| ReportError::io(path)(e.into_error()))
+}
+
+/// A 36-character, name-based id (UUID version 8 layout) for a host's scan: the same host,
+/// time and baseline give the same id, so re-runs are reproducible.
+pub fn snapshot_id(parts: &[&str]) -> String {
+    // FNV-1a, 128 bits.
+    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+    }
+    let mut bytes = h.to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hive_values_are_escaped_like_hive() {
+        assert_eq!(hive_escape("web"), "web");
+        assert_eq!(hive_escape(""), "__HIVE_DEFAULT_PARTITION__");
+        assert_eq!(hive_escape("a/b=c d%"), "a%2Fb%3Dc%20d%25");
+    }
+
+    #[test]
+    fn snapshot_ids_are_guid_shaped_and_stable() {
+        let a = snapshot_id(&["i-1", "2025-06-01T12:00:00Z"]);
+        assert_eq!(a.len(), 36);
+        assert_eq!(a, snapshot_id(&["i-1", "2025-06-01T12:00:00Z"]));
+        assert_ne!(a, snapshot_id(&["i-2", "2025-06-01T12:00:00Z"]));
+        assert_eq!(a.as_bytes()[14], b'8');
+    }
+}

@@ -172,6 +172,26 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The error for a line that should be a field but is not one.
+    fn field_error(line: &[u8], line_no: usize) -> SyntaxError {
+        match memchr(b':', line) {
+            None => SyntaxError {
+                line: line_no,
+                message: format!(
+                    "expected `Field: value`, found {:?}",
+                    String::from_utf8_lossy(&line[..line.len().min(60)])
+                ),
+            },
+            Some(colon) => SyntaxError {
+                line: line_no,
+                message: format!(
+                    "invalid field name {:?}",
+                    String::from_utf8_lossy(&line[..colon])
+                ),
+            },
+        }
+    }
+
     /// Reads the next paragraph into `para` (reusing its storage); `false` at the end.
     pub fn read_into(&mut self, para: &mut Paragraph<'a>) -> Result<bool, SyntaxError> {
         para.fields.clear();
@@ -181,8 +201,45 @@ impl<'a> Reader<'a> {
         let (mut started, mut last_kept) = (false, false);
         while self.pos < data.len() {
             let start = self.pos;
-            let end = memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
             let line_no = self.line;
+            let first = data[start];
+            let field_line = !(matches!(first, b' ' | b'\t' | b'\n' | b'\r')
+                || (first == b'#' && self.comments));
+            if field_line {
+                // The name runs to the first ':' (no blanks in it); the line end is searched
+                // for only after it, so a field line is scanned once.
+                let mut i = start;
+                while i < data.len() && data[i] != b':' && !data[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                let end_of =
+                    |from: usize| memchr(b'\n', &data[from..]).map_or(data.len(), |k| from + k);
+                if i == data.len() || data[i] != b':' || i == start {
+                    let end = end_of(start);
+                    let line = &data[start..end];
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    return Err(Self::field_error(line, line_no));
+                }
+                let colon = i;
+                let end = end_of(colon + 1);
+                self.pos = end + 1;
+                self.line += 1;
+                if !started {
+                    para.line = line_no;
+                    started = true;
+                }
+                let name = &data[start..colon];
+                last_kept = self.kept(name);
+                if last_kept {
+                    para.fields.push(Field {
+                        name,
+                        value: trim(&data[colon + 1..end]),
+                        line: line_no,
+                    });
+                }
+                continue;
+            }
+            let end = memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
             self.pos = end + 1;
             self.line += 1;
             let mut line = &data[start..end];
@@ -224,39 +281,8 @@ impl<'a> Reader<'a> {
                     last.value = &data[vstart..start + line.len()];
                 }
                 Some(b'#') if self.comments => {}
-                Some(_) => {
-                    let Some(colon) = memchr(b':', line) else {
-                        return Err(SyntaxError {
-                            line: line_no,
-                            message: format!(
-                                "expected `Field: value`, found {:?}",
-                                String::from_utf8_lossy(&line[..line.len().min(60)])
-                            ),
-                        });
-                    };
-                    let name = &line[..colon];
-                    if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
-                        return Err(SyntaxError {
-                            line: line_no,
-                            message: format!(
-                                "invalid field name {:?}",
-                                String::from_utf8_lossy(name)
-                            ),
-                        });
-                    }
-                    if !started {
-                        para.line = line_no;
-                        started = true;
-                    }
-                    last_kept = self.kept(name);
-                    if last_kept {
-                        para.fields.push(Field {
-                            name,
-                            value: trim(&line[colon + 1..]),
-                            line: line_no,
-                        });
-                    }
-                }
+                // A line starting with a carriage return that is not a blank CRLF line.
+                Some(_) => return Err(Self::field_error(line, line_no)),
             }
         }
         Ok(started)

@@ -473,7 +473,14 @@ pub fn evaluate(
                 now: opts.now,
             };
             // Approval delays are ignored on APT; baseline validation already warns.
-            crate::engine::apt::evaluate_host(&ctx, packages, index, &selection, &host)
+            crate::engine::apt::evaluate_host(
+                &ctx,
+                packages,
+                index,
+                &selection,
+                &host,
+                opts.include_not_applicable,
+            )
         }
         (Installed::Rpm(installed), RepoIndex::Rpm(index)) => {
             metadata_age_warnings(index, opts, &mut warnings);

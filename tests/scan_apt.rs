@@ -175,6 +175,15 @@ fn version_cases_debian() {
     );
     assert_eq!(patches(&na, "NotApplicable")["oldtool.amd64"], "1.1-1");
     assert_eq!(patches(&na, "NotApplicable")["htop.amd64"], "3.2.2-2");
+    // Counted the same whether listed or not.
+    assert_eq!(
+        all["PatchState"]["NotApplicableCount"],
+        patches(&na, "NotApplicable").len() as u64
+    );
+    assert_eq!(
+        na["PatchState"]["NotApplicableCount"],
+        all["PatchState"]["NotApplicableCount"]
+    );
     // Newer than every source: never downgraded.
     let local = patch(&all, "localpkg.amd64");
     assert_eq!(local["State"], "InstalledOther");
@@ -364,4 +373,26 @@ fn one_suite_directory_and_a_lists_directory_as_repo() {
     assert!(repos
         .iter()
         .all(|x| x["Date"].as_str().unwrap().starts_with("20")));
+}
+
+#[test]
+fn installed_after_the_last_boot_is_pending_reboot() {
+    let b = apt_bed("debian12");
+    // The info/*.list files are younger than 2000: every installed approved version counts as
+    // installed after that boot.
+    let r = scan_root(
+        &b,
+        Some(&approve_all("DEBIAN")),
+        &["--boot-time", "2000-01-01T00:00:00Z"],
+    );
+    let c = patch(&r, "coreutils.amd64");
+    assert_eq!(c["State"], "InstalledPendingReboot");
+    assert!(c["Reason"]
+        .as_str()
+        .unwrap()
+        .contains("after the last boot"));
+    // Missing stays Missing; without --boot-time nothing is pending.
+    assert_eq!(patch(&r, "curl.amd64")["State"], "Missing");
+    let r = scan_root(&b, Some(&approve_all("DEBIAN")), &[]);
+    assert_eq!(r["PatchState"]["InstalledPendingRebootCount"], 0);
 }

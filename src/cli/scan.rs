@@ -29,8 +29,9 @@ pub struct ScanArgs {
     /// Host root: `/` (default) or a mounted/unpacked machine image.
     #[arg(long, default_value = "/")]
     root: PathBuf,
-    /// A repository directory holding repodata/ (repeatable); default: the host's own
-    /// dnf/yum/zypper cache under the root.
+    /// A repository directory (repeatable): rpm-md (holding repodata/), or for Debian/Ubuntu
+    /// an apt tree (dists/<suite>/), one suite of it, a flat repository or a directory of apt
+    /// lists; default: the host's own dnf/yum/zypper cache or var/lib/apt/lists under the root.
     #[arg(long = "repo")]
     repos: Vec<PathBuf>,
     /// Predefined baseline name or baseline file (get-patch-baseline, create input or a

@@ -59,8 +59,14 @@ fn is_security(p: &AvailableDeb, sel: &AptSelection) -> bool {
 
 /// Verdicts by (Priority, Section, security): without patch lists that is all a verdict
 /// depends on, and a Debian archive has a few hundred combinations for 65,000 versions.
-type VerdictCache<'i> =
-    HashMap<(Option<&'i str>, Option<&'i str>, bool), Rc<Verdict>, foldhash::fast::RandomState>;
+/// Keyed by the interned strings' addresses (equal addresses, equal text; equal text at two
+/// addresses only costs a second entry).
+type VerdictCache = HashMap<(usize, usize, bool), Rc<Verdict>, foldhash::fast::RandomState>;
+
+fn address(s: &Option<std::sync::Arc<str>>) -> usize {
+    s.as_ref()
+        .map_or(0, |a| std::sync::Arc::as_ptr(a) as *const u8 as usize)
+}
 
 fn enabled(p: &AvailableDeb, sel: &AptSelection) -> bool {
     p.lists.iter().any(|&l| sel.enabled[l as usize])
@@ -72,12 +78,12 @@ fn judge<'i>(
     sel: &AptSelection,
     ctx: &Context<'_>,
     used: &mut HashSet<String>,
-    cache: &mut VerdictCache<'i>,
+    cache: &mut VerdictCache,
 ) -> Judged<'i> {
     let b = ctx.baseline;
     let security = is_security(pkg, sel);
     let lists = !(b.approved_patches.is_empty() && b.rejected_patches.is_empty());
-    let key = (pkg.priority.as_deref(), pkg.section.as_deref(), security);
+    let key = (address(&pkg.priority), address(&pkg.section), security);
     if !lists {
         if let Some(v) = cache.get(&key) {
             return Judged {
@@ -139,13 +145,15 @@ fn describe(j: &Judged<'_>, index: &AptIndex) -> String {
 }
 
 /// Evaluates one Debian/Ubuntu host: `installed` are its truly installed packages,
-/// `selection` the lists of `index` it enables and trusts.
+/// `selection` the lists of `index` it enables and trusts. NotApplicable decisions are kept
+/// only with `list_not_applicable` (otherwise only counted).
 pub fn evaluate_host(
     ctx: &Context<'_>,
     installed: &[InstalledDeb],
     index: &AptIndex,
     selection: &AptSelection,
     host: &HostOptions,
+    list_not_applicable: bool,
 ) -> Evaluation {
     let b = ctx.baseline;
     let native = host
@@ -170,17 +178,14 @@ pub fn evaluate_host(
         let judged: Vec<Judged<'_>> = index
             .packages
             .get(inst.name.as_str())
-            .map(|list| {
-                list.iter()
-                    .filter(|p| {
-                        arch_compatible(arch, &p.arch, &native)
-                            && p.version >= inst.version
-                            && enabled(p, selection)
-                    })
-                    .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
-                    .collect()
+            .iter()
+            .filter(|p| {
+                arch_compatible(arch, &p.arch, &native)
+                    && p.version >= inst.version
+                    && enabled(p, selection)
             })
-            .unwrap_or_default();
+            .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
+            .collect();
         let mut d = Decision {
             name: inst.name.clone(),
             arch: arch.to_string(),
@@ -272,9 +277,10 @@ pub fn evaluate_host(
         .collect();
     host_arches.sort_unstable();
     host_arches.dedup();
-    out.not_applicable.reserve(index.packages.len());
-    for (name, versions) in &index.packages {
-        let name: &str = name;
+    if list_not_applicable {
+        out.not_applicable.reserve(index.packages.len());
+    }
+    for (name, versions) in index.packages.iter() {
         let name_installed = installed_names.contains(name);
         // The best approved version per architecture (one or two architectures per name).
         let mut best: smallvec::SmallVec<[(&str, Judged<'_>); 2]> = smallvec::SmallVec::new();
@@ -302,6 +308,10 @@ pub fn evaluate_host(
                 None => best.push((arch, j)),
             }
         }
+        if !list_not_applicable {
+            out.not_applicable_unlisted += best.len() as u64;
+            continue;
+        }
         for (arch, best) in best {
             out.not_applicable.push(Decision {
                 name: name.to_string(),
@@ -309,12 +319,9 @@ pub fn evaluate_host(
                 state: PatchState::NotApplicable,
                 installed: None,
                 candidate: Some(PackageVersion::Deb(best.pkg.version.clone())),
-                classification: if best.security {
-                    "Security".into()
-                } else {
-                    String::new()
-                },
-                severity: best.pkg.priority.as_deref().unwrap_or_default().to_string(),
+                // AWS omits Classification and Severity for NotApplicable (spec §5.1).
+                classification: String::new(),
+                severity: String::new(),
                 compliance_level: best.verdict.compliance_level,
                 advisory_ids: Vec::new(),
                 cves: Vec::new(),

@@ -106,6 +106,9 @@ pub struct Evaluation {
     pub not_applicable: Vec<Decision>,
     /// Approved/rejected entries that matched nothing (a stale baseline is a finding).
     pub unused_entries: Vec<String>,
+    /// NotApplicable patches counted but not kept in `not_applicable`, because the caller will
+    /// not list them (an approve-all baseline on a Debian archive has 60,000).
+    pub not_applicable_unlisted: u64,
 }
 
 /// The state of an installed package whose version a rejected entry matches (spec §3.4:

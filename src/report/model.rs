@@ -183,7 +183,7 @@ impl HostReport {
                 worst = Some(worst.map_or(level, |w| w.max(level)));
             }
         }
-        s.not_applicable_count += eval.not_applicable.len() as u64;
+        s.not_applicable_count += eval.not_applicable.len() as u64 + eval.not_applicable_unlisted;
         s.non_compliant_severity = worst;
         // Thousands of records on a large host: built on every core, in order.
         let mut patches: Vec<PatchRecord> = eval.decisions.par_iter().map(record).collect();
@@ -389,6 +389,7 @@ mod tests {
                 ComplianceLevel::Unspecified,
             )],
             unused_entries: vec![],
+            not_applicable_unlisted: 0,
         };
         let r = HostReport::new(&eval, &ctx(), vec![]);
         let s = &r.patch_state;

@@ -96,17 +96,64 @@ pub struct AptIndex {
     pub lists: Vec<AptList>,
     pub releases: Vec<Release>,
     /// By package name.
-    pub packages: PackageMap,
+    pub packages: NameTable,
     /// Whether these are a host root's own lists (`var/lib/apt/lists`), of which the host's
     /// sources decide which count; otherwise (`--repo`) every list counts.
     pub host_lists: bool,
 }
 
-/// Available versions by package name (foldhash: the index is rebuilt per run from files, so
-/// hash flooding is not a concern, and SipHash was a tenth of the load time).
-/// Most names have one version: it is kept inline, not in an allocation of its own.
-pub type PackageMap =
-    HashMap<Box<str>, smallvec::SmallVec<[AvailableDeb; 1]>, foldhash::fast::RandomState>;
+/// Available versions by package name. The map holds only the name and an index into a dense
+/// vector of version lists (a map of whole version lists, spread over its buckets, touched
+/// three times the memory); foldhash because the index is built from files per run, so hash
+/// flooding is not a concern, and SipHash was a tenth of the load time. Most names have one
+/// version, kept inline.
+#[derive(Debug, Default)]
+pub struct NameTable {
+    names: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    versions: Vec<smallvec::SmallVec<[AvailableDeb; 1]>>,
+}
+
+impl NameTable {
+    fn with_capacity(n: usize) -> Self {
+        let mut t = NameTable::default();
+        t.names.reserve(n);
+        t.versions.reserve(n);
+        t
+    }
+
+    /// The versions of `name` (empty when no list has it).
+    pub fn get(&self, name: &str) -> &[AvailableDeb] {
+        match self.names.get(name) {
+            Some(&i) => &self.versions[i as usize],
+            None => &[],
+        }
+    }
+
+    /// Every name with its versions, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[AvailableDeb])> {
+        self.names
+            .iter()
+            .map(|(n, &i)| (&**n, &self.versions[i as usize][..]))
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.versions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty()
+    }
+
+    fn slot(&mut self, name: Box<str>) -> &mut smallvec::SmallVec<[AvailableDeb; 1]> {
+        let next = self.versions.len() as u32;
+        let i = *self.names.entry(name).or_insert(next);
+        if i == next {
+            self.versions.push(smallvec::SmallVec::new());
+        }
+        &mut self.versions[i as usize]
+    }
+}
 
 /// Which of an index's lists a host uses, and which of those it trusts.
 #[derive(Debug, Clone)]
@@ -193,13 +240,13 @@ impl AptIndex {
 
     /// Number of available versions.
     pub fn package_count(&self) -> usize {
-        self.packages.values().map(|v| v.len()).sum()
+        self.packages.versions.iter().map(|v| v.len()).sum()
     }
 }
 
 /// Adds one stanza of list `idx` to a map (an equal version from another list gains the list).
-fn insert(map: &mut PackageMap, p: PackageStanza, idx: u32) {
-    let versions = map.entry(p.name).or_default();
+fn insert(map: &mut NameTable, p: PackageStanza, idx: u32) {
+    let versions = map.slot(p.name);
     match versions
         .iter_mut()
         .find(|v| v.arch == p.arch && v.version == p.version)
@@ -220,9 +267,14 @@ fn insert(map: &mut PackageMap, p: PackageStanza, idx: u32) {
 }
 
 /// Merges one list's map into another's.
-fn merge(into: &mut PackageMap, from: PackageMap) {
-    for (name, versions) in from {
-        let target = into.entry(name).or_default();
+fn merge(into: &mut NameTable, from: NameTable) {
+    let NameTable {
+        names,
+        mut versions,
+    } = from;
+    for (name, i) in names {
+        let versions = std::mem::take(&mut versions[i as usize]);
+        let target = into.slot(name);
         for v in versions {
             match target
                 .iter_mut()
@@ -542,8 +594,8 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
                 .par_iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let mut map = PackageMap::default();
-                    map.reserve(packages::estimated_stanzas(&f.list.path));
+                    let mut map =
+                        NameTable::with_capacity(packages::estimated_stanzas(&f.list.path));
                     let idx = i as u32;
                     packages::read_packages_with(&f.list.path, &mut |s| insert(&mut map, s, idx))?;
                     Ok(map)
@@ -580,6 +632,14 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<AptIndex>();
+        shared::<AptSelection>();
+        shared::<crate::scan::RepoIndex>();
+    }
 
     #[test]
     fn list_names_decode() {

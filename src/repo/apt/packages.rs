@@ -210,8 +210,10 @@ fn parse_piece_into(
 /// Compressed files larger than this are decompressed on a thread of their own while the
 /// calling thread parses the paragraphs already decompressed.
 const PIPELINE_ABOVE: u64 = 1 << 20;
-/// Size of the pieces handed from the decompressing thread to the parser.
+/// Size of the pieces handed from the decompressing thread to the parsers.
 const STEP: usize = 1 << 20;
+/// Threads parsing pieces of one compressed file.
+const PARSERS: usize = 2;
 
 /// Reads one `Packages` file (compressed or not).
 pub fn read_packages(path: &Path) -> Result<Vec<PackageStanza>, AptError> {
@@ -242,33 +244,61 @@ fn read_packages_pipelined_above(
         parse_packages(&data, path)?.into_iter().for_each(sink);
         return Ok(());
     }
+    // Three stages on threads of their own: decompress into pieces; parse pieces (two
+    // threads: parsing is the slow stage); hand the stanzas to `sink` in file order here.
+    type Parsed = (usize, Result<(Vec<PackageStanza>, usize), (usize, String)>);
     std::thread::scope(|scope| {
-        // A short queue: the decompressor stays at most two pieces ahead, so the same few
-        // buffers circulate.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
-        // Parsed pieces go back to be refilled: fresh 1 MB buffers cost page faults.
+        // A short queue: the decompressor stays a few pieces ahead, so the same few buffers
+        // circulate (parsed pieces come back to be refilled: fresh buffers cost page faults).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(3);
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Parsed>();
         let producer = scope.spawn(move || decompress_pieces(reader, &tx, &back_rx));
-        let mut lines_before = 0;
-        let mut parse_error = None;
-        for piece in rx.iter() {
-            match parse_piece_into(&piece, sink) {
-                Ok(lines) => {
-                    lines_before += lines;
-                    let _ = back_tx.send(piece);
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for _ in 0..PARSERS {
+            let (rx, back_tx, done_tx) = (rx.clone(), back_tx.clone(), done_tx.clone());
+            scope.spawn(move || loop {
+                let next = match rx.lock() {
+                    Ok(r) => r.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, piece)) = next else {
+                    return;
+                };
+                let mut out = Vec::with_capacity(piece.len() / 700);
+                let parsed = parse_piece_into(&piece, &mut |s| out.push(s)).map(|n| (out, n));
+                let _ = back_tx.send(piece);
+                if done_tx.send((seq, parsed)).is_err() {
+                    return;
                 }
-                Err((line, message)) => {
-                    parse_error = Some(AptError::Invalid {
-                        path: path.to_path_buf(),
-                        line: lines_before + line,
-                        message,
-                    });
-                    break;
+            });
+        }
+        drop((rx, back_tx, done_tx));
+        let mut waiting = std::collections::BTreeMap::new();
+        let (mut next, mut lines_before) = (0, 0);
+        let mut parse_error = None;
+        'pieces: for (seq, parsed) in done_rx.iter() {
+            waiting.insert(seq, parsed);
+            while let Some(parsed) = waiting.remove(&next) {
+                next += 1;
+                match parsed {
+                    Ok((stanzas, lines)) => {
+                        stanzas.into_iter().for_each(&mut *sink);
+                        lines_before += lines;
+                    }
+                    Err((line, message)) => {
+                        parse_error = Some(AptError::Invalid {
+                            path: path.to_path_buf(),
+                            line: lines_before + line,
+                            message,
+                        });
+                        break 'pieces;
+                    }
                 }
             }
         }
-        // Dropping the receiver stops the producer at its next piece.
-        drop(rx);
+        // Dropping the receiver stops the parsers, and so the producer, at their next piece.
+        drop(done_rx);
         let produced = producer.join();
         if let Some(e) = parse_error {
             return Err(e);
@@ -290,10 +320,11 @@ fn read_packages_pipelined_above(
 /// Decompresses `reader` into pieces that end at paragraph boundaries.
 fn decompress_pieces(
     mut reader: Box<dyn Read + Send>,
-    tx: &std::sync::mpsc::SyncSender<Vec<u8>>,
+    tx: &std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
     recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> std::io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(2 * STEP);
+    let mut seq = 0;
     loop {
         let start = buf.len();
         buf.resize(start + STEP, 0);
@@ -309,7 +340,7 @@ fn decompress_pieces(
         buf.truncate(filled);
         if filled == start {
             if !buf.is_empty() {
-                let _ = tx.send(buf);
+                let _ = tx.send((seq, buf));
             }
             return Ok(());
         }
@@ -322,9 +353,10 @@ fn decompress_pieces(
             rest.reserve(2 * STEP);
             rest.extend_from_slice(&buf[cut..]);
             buf.truncate(cut);
-            if tx.send(std::mem::replace(&mut buf, rest)).is_err() {
+            if tx.send((seq, std::mem::replace(&mut buf, rest))).is_err() {
                 return Ok(());
             }
+            seq += 1;
         }
     }
 }

@@ -123,7 +123,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let sec: u8 = hms.next().map_or(Some(0), |x| x.parse().ok())?;
     let offset = match zone.first().copied() {
         None | Some("UTC" | "GMT" | "Z" | "UT") => 0,
-        Some(z) if (z.starts_with('+') || z.starts_with('-')) && z.len() == 5 => {
+        Some(z)
+            if (z.starts_with('+') || z.starts_with('-'))
+                && z.len() == 5
+                && z.bytes().skip(1).all(|b| b.is_ascii_digit()) =>
+        {
             let sign = if z.starts_with('-') { -1 } else { 1 };
             let hh: i64 = z[1..3].parse().ok()?;
             let mm: i64 = z[3..5].parse().ok()?;
@@ -218,6 +222,11 @@ mod tests {
         assert_eq!(parse_date("23 Apr 2020 17:33:17 +0000"), Some(t));
         assert_eq!(parse_date("Thu, 23 Apr 2020 19:33:17 +0200"), Some(t));
         assert_eq!(parse_date("2020-04-23"), None);
+        assert_eq!(
+            parse_date("Thu, 23 Apr 2020 19:33:17 +0\u{e9}0"),
+            None,
+            "no panic"
+        );
         assert_eq!(parse_date("Thu, 31 Feb 2020 17:33:17 UTC"), None);
     }
 

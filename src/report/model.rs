@@ -307,8 +307,7 @@ mod tests {
             .collect();
         let eval = |decisions: Vec<Decision>| Evaluation {
             decisions,
-            not_applicable: vec![],
-            unused_entries: vec![],
+            ..Default::default()
         };
         for warnings in [vec![], vec!["w \"Patches\": []\n".to_string(), "x".into()]] {
             for n in [0, 1, 2, 65, 300] {

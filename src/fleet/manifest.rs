@@ -150,7 +150,7 @@ pub struct Manifest {
     pub baselines: Vec<ManifestBaseline>,
     /// `RegisterPatchBaselineForPatchGroup`: (patch group, OS) → baseline.
     pub patch_groups: HashMap<(String, OperatingSystem), Arc<LoadedBaseline>>,
-    /// `RegisterDefaultPatchBaseline`: OS → baseline (else AWS's predefined default).
+    /// `RegisterDefaultPatchBaseline`: OS → baseline; AWS's predefined default for the others.
     pub defaults: HashMap<OperatingSystem, Arc<LoadedBaseline>>,
     pub hosts: Vec<HostEntry>,
 }
@@ -461,6 +461,15 @@ impl Manifest {
                 "the manifest lists no hosts".into(),
             ));
         }
+        // AWS's predefined default for every OS without a registered default, parsed once
+        // here rather than once per host.
+        for os in OperatingSystem::ALL {
+            if os.family() != OsFamily::NotLinux && !defaults.contains_key(&os) {
+                if let Some(b) = baseline::predefined::default_for(os) {
+                    defaults.insert(os, Arc::new(b));
+                }
+            }
+        }
         Ok(Manifest {
             path: path.to_path_buf(),
             now,
@@ -511,11 +520,9 @@ impl Manifest {
                 return Ok(b.clone());
             }
         }
-        if let Some(b) = self.defaults.get(&os) {
-            return Ok(b.clone());
-        }
-        baseline::predefined::default_for(os)
-            .map(Arc::new)
+        self.defaults
+            .get(&os)
+            .cloned()
             .ok_or_else(|| format!("{os} has no predefined default baseline"))
     }
 }

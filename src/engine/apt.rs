@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::approval::{self, Context, PatchFacts, Verdict};
 use super::states::{Decision, Evaluation, HostOptions, PatchState};
-use crate::baseline::{ComplianceLevel, PackageForms};
+use crate::baseline::PackageForms;
 use crate::host::dpkg::InstalledDeb;
 use crate::repo::apt::{AptIndex, AptSelection, AvailableDeb};
 use crate::version::PackageVersion;
@@ -186,22 +186,12 @@ pub fn evaluate_host(
             })
             .map(|p| judge(&inst.name, p, selection, ctx, &mut used, &mut cache))
             .collect();
-        let mut d = Decision {
-            name: inst.name.clone(),
-            arch: arch.to_string(),
-            state: PatchState::InstalledOther,
-            installed: Some(PackageVersion::Deb(inst.version.clone())),
-            candidate: None,
-            classification: String::new(),
-            severity: String::new(),
-            compliance_level: ComplianceLevel::Unspecified,
-            advisory_ids: Vec::new(),
-            cves: Vec::new(),
-            installed_time: inst.install_time,
-            release_time: None,
-            date_source: None,
-            reason: String::new(),
-        };
+        let mut d = Decision::installed_other(
+            &inst.name,
+            arch,
+            PackageVersion::Deb(inst.version.clone()),
+            inst.install_time,
+        );
         let rejected = if b.rejected_patches.is_empty() {
             None
         } else {

@@ -96,6 +96,34 @@ pub struct Decision {
     pub reason: String,
 }
 
+impl Decision {
+    /// An installed package's decision before any candidate is chosen: InstalledOther, with
+    /// nothing approved yet.
+    pub fn installed_other(
+        name: &str,
+        arch: &str,
+        installed: PackageVersion,
+        installed_time: Option<i64>,
+    ) -> Self {
+        Decision {
+            name: name.to_string(),
+            arch: arch.to_string(),
+            state: PatchState::InstalledOther,
+            installed: Some(installed),
+            candidate: None,
+            classification: String::new(),
+            severity: String::new(),
+            compliance_level: ComplianceLevel::Unspecified,
+            advisory_ids: Vec::new(),
+            cves: Vec::new(),
+            installed_time,
+            release_time: None,
+            date_source: None,
+            reason: String::new(),
+        }
+    }
+}
+
 /// The outcome for one host.
 #[derive(Debug, Default)]
 pub struct Evaluation {
@@ -427,22 +455,12 @@ fn decide_installed<I: InstalledView>(
                 .cmp(&y.pkg.nevra.evr)
                 .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
         });
-    let mut d = Decision {
-        name: name.to_string(),
-        arch: arch.to_string(),
-        state: PatchState::InstalledOther,
-        installed: Some(PackageVersion::Rpm(inst_nevra.evr.clone())),
-        candidate: None,
-        classification: String::new(),
-        severity: String::new(),
-        compliance_level: ComplianceLevel::Unspecified,
-        advisory_ids: Vec::new(),
-        cves: Vec::new(),
-        installed_time: inst.install_time(),
-        release_time: None,
-        date_source: None,
-        reason: String::new(),
-    };
+    let mut d = Decision::installed_other(
+        name,
+        arch,
+        PackageVersion::Rpm(inst_nevra.evr.clone()),
+        inst.install_time(),
+    );
     if let Some(r) = rejected_installed {
         (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
         return d;

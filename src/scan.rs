@@ -323,29 +323,10 @@ pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, Sc
     check_supported(identity.operating_system)?;
     let (installed, (enabled_streams, disabled_modules)) = match identity.operating_system.family()
     {
-        // An archive has no scanner-side paths: its dpkg status is read from memory (its
-        // sources are unknown, so every list of the repository set counts).
-        OsFamily::Apt if root.is_archive() => {
-            let (path, bytes) = root
-                .read("var/lib/dpkg/status")
-                .map_err(|_| ScanError::NoDpkg(root.path().to_path_buf()))?;
-            let mut packages = dpkg::parse_status(&bytes, &path)?;
-            packages.retain(|p| p.status.is_installed());
-            if packages.is_empty() {
-                return Err(dpkg::DpkgError::NothingInstalled { path }.into());
-            }
-            (
-                Installed::Deb {
-                    packages,
-                    sources: None,
-                },
-                Default::default(),
-            )
-        }
         OsFamily::Apt => {
             let db =
                 dpkg::find(root).ok_or_else(|| ScanError::NoDpkg(root.path().to_path_buf()))?;
-            let packages = dpkg::read_installed(&db)?;
+            let packages = dpkg::read_installed(root, &db)?;
             let sources = apt::sources::read_root_sources(root)?;
             (Installed::Deb { packages, sources }, Default::default())
         }

@@ -117,8 +117,8 @@ fn status_files_read_as_a_fresh_dpkg_query_reads_them() {
 fn distroless_status_d_packages_are_installed() {
     let root = patchscan::host::rootfs::RootFs::new(common::fixture("dpkg/distroless")).unwrap();
     let db = dpkg::find(&root).expect("status.d found");
-    assert!(db.status.is_none());
-    let ps = dpkg::read_installed(&db).unwrap();
+    assert!(!db.status && db.status_d);
+    let ps = dpkg::read_installed(&root, &db).unwrap();
     let got: Vec<String> = ps
         .iter()
         .map(|p| format!("{} {} {}", p.qualified_name(), p.version, p.status.abbrev()))

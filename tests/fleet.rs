@@ -698,7 +698,21 @@ fn debian_hosts_from_every_source_kind_agree() {
     assert_eq!(code, 0, "{stderr}");
     let summaries = f.jsonl("summaries");
     let patches = f.jsonl("patches");
-    // Install times come from dpkg's info/*.list mtimes, which only a root directory has.
+    // Install times come from dpkg's info/*.list mtimes: a root directory's files, an
+    // archive's tar headers; an inventory has none.
+    let whole = |rows: Vec<&Value>| -> Vec<Value> { rows.into_iter().map(verdict).collect() };
+    let want_whole = whole(host_rows(&patches, "root"));
+    assert!(
+        want_whole.iter().any(|r| r["InstalledTime"]
+            .as_str()
+            .is_some_and(|t| !t.starts_with("1970"))),
+        "the bed's installed packages have install times"
+    );
+    assert_eq!(
+        whole(host_rows(&patches, "tar")),
+        want_whole,
+        "tar install times"
+    );
     let strip = |rows: Vec<&Value>| -> Vec<Value> {
         rows.into_iter()
             .map(|r| {

@@ -40,6 +40,9 @@ pub enum DpkgError {
     /// compliant).
     #[error("{}: no installed packages", .path.display())]
     NothingInstalled { path: PathBuf },
+    /// A file of the root could not be reached or read.
+    #[error(transparent)]
+    Root(#[from] crate::host::rootfs::RootFsError),
 }
 
 /// The first word of `Status:`: what the administrator asked for.
@@ -383,91 +386,66 @@ fn stanza(
     }))
 }
 
-/// Where a root keeps dpkg's database.
-#[derive(Debug, Clone)]
+/// Where a root keeps dpkg's database: which of its parts the root has.
+#[derive(Debug, Clone, Copy)]
 pub struct DpkgDatabase {
-    /// `var/lib/dpkg/status`, when present.
-    pub status: Option<PathBuf>,
-    /// `var/lib/dpkg/status.d/`, when present (distroless images).
-    pub status_d: Option<PathBuf>,
-    /// `var/lib/dpkg/info/`, when present.
-    pub info: Option<PathBuf>,
+    /// `var/lib/dpkg/status` is a file.
+    pub status: bool,
+    /// `var/lib/dpkg/status.d/` is a directory (distroless images).
+    pub status_d: bool,
+    /// `var/lib/dpkg/info/` is a directory (install times).
+    pub info: bool,
 }
 
-/// Finds dpkg's database in a root (`None` when the root has none).
+const STATUS: &str = "var/lib/dpkg/status";
+const STATUS_D: &str = "var/lib/dpkg/status.d";
+const INFO: &str = "var/lib/dpkg/info";
+
+/// Finds dpkg's database in a root — a directory or an archive — (`None` when it has none).
 pub fn find(root: &RootFs) -> Option<DpkgDatabase> {
-    let status = root
-        .resolve("var/lib/dpkg/status")
-        .ok()
-        .filter(|p| p.is_file());
-    let status_d = root
-        .resolve("var/lib/dpkg/status.d")
-        .ok()
-        .filter(|p| p.is_dir());
-    if status.is_none() && status_d.is_none() {
-        return None;
-    }
-    let info = root
-        .resolve("var/lib/dpkg/info")
-        .ok()
-        .filter(|p| p.is_dir());
-    Some(DpkgDatabase {
-        status,
-        status_d,
-        info,
-    })
+    let db = DpkgDatabase {
+        status: root.is_file(STATUS),
+        status_d: root.is_dir(STATUS_D),
+        info: root.is_dir(INFO),
+    };
+    (db.status || db.status_d).then_some(db)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, DpkgError> {
-    std::fs::read(path).map_err(|source| DpkgError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-fn mtime(path: &Path) -> Option<i64> {
-    let m = std::fs::metadata(path).ok()?.modified().ok()?;
-    match m.duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).ok(),
-        Err(e) => i64::try_from(e.duration().as_secs()).ok().map(|s| -s),
-    }
-}
-
-/// Reads the truly installed packages of a database, with install times.
-pub fn read_installed(db: &DpkgDatabase) -> Result<Vec<InstalledDeb>, DpkgError> {
+/// Reads the truly installed packages of a root's database, with install times (the mtime
+/// of `var/lib/dpkg/info/<pkg>[:arch].list`, from the tar header in an archive).
+pub fn read_installed(root: &RootFs, db: &DpkgDatabase) -> Result<Vec<InstalledDeb>, DpkgError> {
     let mut all = Vec::new();
-    if let Some(p) = &db.status {
-        all = parse_status(&read(p)?, p)?;
+    let mut shown = None;
+    if db.status {
+        let (path, bytes) = root.read(STATUS)?;
+        all = parse_status(&bytes, &path)?;
+        shown = Some(path);
     }
-    if let Some(dir) = &db.status_d {
-        let entries = std::fs::read_dir(dir).map_err(|source| DpkgError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
+    if db.status_d {
+        let (dir, names) = root.read_dir(STATUS_D)?;
+        shown.get_or_insert(dir);
+        for name in names {
+            let name = name.to_string_lossy();
+            let rel = format!("{STATUS_D}/{name}");
             // status.d also holds `<pkg>.md5sums` files.
-            .filter(|p| p.extension().is_none_or(|x| x != "md5sums") && p.is_file())
-            .collect();
-        files.sort();
-        for f in files {
-            all.extend(parse_status_d(&read(&f)?, &f)?);
+            if name.ends_with(".md5sums") || !root.is_file(&rel) {
+                continue;
+            }
+            let (path, bytes) = root.read(&rel)?;
+            all.extend(parse_status_d(&bytes, &path)?);
         }
     }
     all.retain(|p| p.status.is_installed());
     if all.is_empty() {
-        let path = db
-            .status
-            .clone()
-            .or_else(|| db.status_d.clone())
-            .unwrap_or_default();
-        return Err(DpkgError::NothingInstalled { path });
+        return Err(DpkgError::NothingInstalled {
+            path: shown.unwrap_or_else(|| root.path().to_path_buf()),
+        });
     }
-    if let Some(info) = &db.info {
+    if db.info {
         for p in &mut all {
-            p.install_time = mtime(&info.join(format!("{}:{}.list", p.name, p.arch)))
-                .or_else(|| mtime(&info.join(format!("{}.list", p.name))));
+            p.install_time = root
+                .mtime(&format!("{INFO}/{}:{}.list", p.name, p.arch))
+                .or_else(|| root.mtime(&format!("{INFO}/{}.list", p.name)));
         }
     }
     Ok(all)

@@ -250,6 +250,25 @@ impl RootFs {
         }
     }
 
+    /// The modification time of the file `rel` names (links followed inside the root), UNIX
+    /// seconds; `None` when it does not exist or has none.
+    pub fn mtime(&self, rel: &str) -> Option<i64> {
+        let inside = self.resolve_inside(rel).ok()?;
+        match &self.archive {
+            None => {
+                let m = std::fs::metadata(self.root.join(&inside))
+                    .ok()?
+                    .modified()
+                    .ok()?;
+                match m.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(d) => i64::try_from(d.as_secs()).ok(),
+                    Err(e) => i64::try_from(e.duration().as_secs()).ok().map(|s| -s),
+                }
+            }
+            Some(image) => image.mtime(&inside),
+        }
+    }
+
     /// Whether `rel` resolves to a regular file.
     pub fn is_file(&self, rel: &str) -> bool {
         self.resolve_inside(rel)
@@ -323,6 +342,8 @@ enum Member {
     File {
         index: usize,
         data: Option<Vec<u8>>,
+        /// Modification time from the tar header, UNIX seconds.
+        mtime: Option<i64>,
     },
     Symlink(PathBuf),
     /// A hard link names another member (by member name, not through symlinks).
@@ -358,6 +379,12 @@ fn keep_bytes(name: &Path) -> bool {
     };
     KEPT_NAMES.iter().any(|k| base.as_bytes() == k.as_bytes())
         || base.as_bytes().ends_with(b".module")
+        // apt's sources and distroless images' per-package status files.
+        || (name.starts_with("etc/apt")
+            && [".list", ".sources"]
+                .iter()
+                .any(|x| base.as_bytes().ends_with(x.as_bytes())))
+        || name.parent() == Some(Path::new("var/lib/dpkg/status.d"))
 }
 
 impl TarImage {
@@ -419,7 +446,12 @@ impl TarImage {
                     } else {
                         None
                     };
-                    Member::File { index, data }
+                    let mtime = entry
+                        .header()
+                        .mtime()
+                        .ok()
+                        .and_then(|t| i64::try_from(t).ok());
+                    Member::File { index, data, mtime }
                 }
                 _ => Member::Other,
             };
@@ -488,6 +520,18 @@ impl TarImage {
     }
 
     /// The bytes of a resolved regular file (hard links followed by member name).
+    fn mtime(&self, inside: &Path) -> Option<i64> {
+        let mut name = inside.to_path_buf();
+        for _ in 0..MAX_LINKS {
+            match self.members.get(&name)? {
+                Member::File { mtime, .. } => return *mtime,
+                Member::HardLink(target) => name = target.clone(),
+                _ => return None,
+            }
+        }
+        None
+    }
+
     fn file(&self, inside: &Path, archive: &Path) -> Result<Vec<u8>, RootFsError> {
         let mut name = inside.to_path_buf();
         for _ in 0..MAX_LINKS {
@@ -495,7 +539,9 @@ impl TarImage {
                 Some(Member::File {
                     data: Some(data), ..
                 }) => return Ok(data.clone()),
-                Some(Member::File { index, data: None }) => {
+                Some(Member::File {
+                    index, data: None, ..
+                }) => {
                     return self.second_pass(*index, archive);
                 }
                 Some(Member::HardLink(target)) => name = target.clone(),

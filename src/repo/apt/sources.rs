@@ -184,39 +184,35 @@ pub fn parse_deb822(bytes: &[u8], path: &Path) -> Result<Vec<SourceEntry>, AptEr
     Ok(out)
 }
 
-/// The sources a root configures; `None` when it has no apt configuration at all.
+/// The sources a root (a directory or an archive) configures; `None` when it has no apt
+/// configuration at all.
 pub fn read_root_sources(root: &RootFs) -> Result<Option<Vec<SourceEntry>>, AptError> {
     let mut found = false;
     let mut out = Vec::new();
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|source| AptError::Read {
-            path: p.to_path_buf(),
-            source,
+    let read = |rel: &str| {
+        root.read(rel).map_err(|e| AptError::Read {
+            path: root.resolve(rel).unwrap_or_else(|_| root.path().join(rel)),
+            source: std::io::Error::other(e.to_string()),
         })
     };
-    if let Ok(p) = root.resolve("etc/apt/sources.list") {
-        if p.is_file() {
-            found = true;
-            out.extend(parse_one_line(&String::from_utf8_lossy(&read(&p)?), &p)?);
-        }
+    if root.is_file("etc/apt/sources.list") {
+        found = true;
+        let (p, bytes) = read("etc/apt/sources.list")?;
+        out.extend(parse_one_line(&String::from_utf8_lossy(&bytes), &p)?);
     }
-    if let Ok(dir) = root.resolve("etc/apt/sources.list.d") {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            let mut files: Vec<PathBuf> =
-                entries.filter_map(Result::ok).map(|e| e.path()).collect();
-            files.sort();
-            for p in files {
-                match p.extension().and_then(|x| x.to_str()) {
-                    Some("list") => {
-                        found = true;
-                        out.extend(parse_one_line(&String::from_utf8_lossy(&read(&p)?), &p)?);
-                    }
-                    Some("sources") => {
-                        found = true;
-                        out.extend(parse_deb822(&read(&p)?, &p)?);
-                    }
-                    _ => {}
-                }
+    if let Ok((_, names)) = root.read_dir("etc/apt/sources.list.d") {
+        for name in names {
+            let rel = format!("etc/apt/sources.list.d/{}", name.to_string_lossy());
+            let kind = Path::new(&name).extension().and_then(|x| x.to_str());
+            if !matches!(kind, Some("list" | "sources")) || !root.is_file(&rel) {
+                continue;
+            }
+            found = true;
+            let (p, bytes) = read(&rel)?;
+            if kind == Some("list") {
+                out.extend(parse_one_line(&String::from_utf8_lossy(&bytes), &p)?);
+            } else {
+                out.extend(parse_deb822(&bytes, &p)?);
             }
         }
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::beds::{bed, now};
-use common::{run, tool_available};
+use common::tool_available;
 use serde_json::Value;
 
 /// A scratch directory with a manifest whose repository sets are the beds' repositories.
@@ -147,29 +147,7 @@ fn host_rows<'a>(rows: &'a [Value], id: &str) -> Vec<&'a Value> {
 /// `scan --format json` on a bed with AWS's default baseline (spec: the OS default applies to
 /// a host in no patch group).
 fn scan_default(host: &str) -> Value {
-    let b = bed(host);
-    let mut args = vec![
-        "scan".to_string(),
-        "--root".into(),
-        b.join("root").display().to_string(),
-        "--now".into(),
-        now(&b),
-        "--format".into(),
-        "json".into(),
-    ];
-    let mut repos: Vec<PathBuf> = std::fs::read_dir(b.join("repos"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    repos.sort();
-    for r in repos {
-        args.push("--repo".into());
-        args.push(r.display().to_string());
-    }
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&argv, None);
-    assert!(matches!(out.status.code(), Some(0 | 1)));
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::beds::scan_bed_with(&bed(host), None, &[])
 }
 
 #[test]

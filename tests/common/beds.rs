@@ -42,20 +42,26 @@ pub fn scan(host: &str, baseline_json: &str, extra: &[&str]) -> serde_json::Valu
 
 /// Runs `scan --format json` on the bed at `bed` (holding root/ and repos/).
 pub fn scan_bed(bed: &Path, baseline_json: &str, extra: &[&str]) -> serde_json::Value {
+    scan_bed_with(bed, Some(baseline_json), extra)
+}
+
+/// [`scan_bed`] with the baseline optional (`None`: the OS's predefined default).
+pub fn scan_bed_with(bed: &Path, baseline_json: Option<&str>, extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
-    let b = dir.path().join("baseline.json");
-    std::fs::write(&b, baseline_json).unwrap();
     let mut args: Vec<String> = vec![
         "scan".into(),
         "--root".into(),
         bed.join("root").display().to_string(),
-        "--baseline".into(),
-        b.display().to_string(),
         "--now".into(),
         now(bed),
         "--format".into(),
         "json".into(),
     ];
+    if let Some(json) = baseline_json {
+        let b = dir.path().join("baseline.json");
+        std::fs::write(&b, json).unwrap();
+        args.extend(["--baseline".into(), b.display().to_string()]);
+    }
     let mut repos: Vec<PathBuf> = std::fs::read_dir(bed.join("repos"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
     };
     let host = HostOptions::default();
     let (t, eval) = best(rounds, || {
-        states::evaluate_host(&ctx, &installed, &index, &host)
+        states::evaluate_host(&ctx, &installed, &index, &host, states::NotInstalled::Count)
     });
     println!(
         "evaluate             {} ({} decisions)",

@@ -401,6 +401,29 @@ pub fn evaluate(
     loaded: &baseline::LoadedBaseline,
     opts: &EvalOptions,
 ) -> Result<HostReport, ScanError> {
+    evaluate_inner(facts, index, loaded, opts, None)
+}
+
+/// [`evaluate`] for one of many hosts that share indexes and baselines (a fleet): the verdicts
+/// on not-installed packages come from `shared`, judged once per index, baseline, product, time
+/// and module streams instead of once per host. The outcome is the same.
+pub fn evaluate_shared<'a>(
+    facts: &HostFacts,
+    index: &'a RepoIndex,
+    loaded: &'a baseline::LoadedBaseline,
+    opts: &EvalOptions,
+    shared: &states::SharedVerdicts<'a>,
+) -> Result<HostReport, ScanError> {
+    evaluate_inner(facts, index, loaded, opts, Some(shared))
+}
+
+fn evaluate_inner<'a>(
+    facts: &HostFacts,
+    index: &'a RepoIndex,
+    loaded: &'a baseline::LoadedBaseline,
+    opts: &EvalOptions,
+    shared: Option<&states::SharedVerdicts<'a>>,
+) -> Result<HostReport, ScanError> {
     let os = facts.identity.operating_system;
     let mut warnings: Vec<String> = loaded
         .warnings
@@ -477,7 +500,21 @@ pub fn evaluate(
                 product: &facts.identity.product,
                 now: opts.now,
             };
-            states::evaluate_host(&ctx, installed, index, &host)
+            let table = shared.map(|shared| {
+                shared.table(
+                    index,
+                    &loaded.baseline,
+                    &facts.identity.product,
+                    opts.now,
+                    &host,
+                )
+            });
+            let mode = match (&table, opts.include_not_applicable) {
+                (Some(table), list) => states::NotInstalled::Shared { table, list },
+                (None, true) => states::NotInstalled::List,
+                (None, false) => states::NotInstalled::Count,
+            };
+            states::evaluate_host(&ctx, installed, index, &host, mode)
         }
         (_, index) => {
             return Err(ScanError::FamilyMismatch {

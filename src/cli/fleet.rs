@@ -42,7 +42,8 @@ pub struct FleetArgs {
     /// Output directory.
     #[arg(long, default_value = "patchscan-out")]
     out: PathBuf,
-    /// Hosts scanned at once (default: the number of cores).
+    /// Threads for the whole run: scanning, and writing while the next batch is scanned
+    /// (default: the number of cores).
     #[arg(long)]
     jobs: Option<usize>,
     /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: the manifest's
@@ -146,6 +147,11 @@ pub fn run_manifest(
     formats: &[OutputFormat],
     partition: Option<PartitionBy>,
 ) -> Result<(RunSummary, Vec<(String, String)>)> {
+    // polars encodes Parquet columns on a thread pool of its own, sized once per process from
+    // POLARS_MAX_THREADS (default: every core): hold it to `--jobs` too, unless the user set it.
+    if std::env::var_os("POLARS_MAX_THREADS").is_none() {
+        std::env::set_var("POLARS_MAX_THREADS", opts.jobs.max(1).to_string());
+    }
     let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut all = sinks(out, formats, partition);
     all.push(Box::new(FailureLog(failures.clone())));

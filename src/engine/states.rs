@@ -6,6 +6,8 @@
 //! compare the highest approved one with what is installed.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -325,6 +327,7 @@ pub fn evaluate_host<I: InstalledView + Sync>(
     installed: &[I],
     index: &UpdateIndex,
     host: &HostOptions,
+    not_installed: NotInstalled<'_>,
 ) -> Evaluation {
     // Highest installed version per name.arch.
     let mut by_name_arch: FastMap<(&str, &str), &I> =
@@ -371,34 +374,60 @@ pub fn evaluate_host<I: InstalledView + Sync>(
 
     // Not installed: NotApplicable when some version is approved (compatible arches only).
     let installed_names: FastSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();
-    let not_installed: Vec<(Vec<Decision>, Vec<String>)> = index
-        .packages
-        .par_iter()
-        .map(|(name, list)| {
-            let mut used = Vec::new();
-            let mut found = Vec::new();
-            let mut seen: Vec<&str> = Vec::new();
-            for p in list {
-                let arch = p.nevra.arch.as_str();
-                if by_name_arch.contains_key(&(name.as_str(), arch))
-                    || (arch == "noarch" && installed_names.contains(name.as_str()))
-                    || !(arch == "noarch" || installed_arches.contains(arch))
-                    || seen.contains(&arch)
-                {
-                    continue;
-                }
-                seen.push(arch);
-                if let Some(d) = decide_not_installed(ctx, index, host, name, arch, list, &mut used)
-                {
-                    found.push(d);
+    // Whether a not-installed name.arch of the index can apply to this host at all.
+    let applies = |name: &str, arch: &str| {
+        !(by_name_arch.contains_key(&(name, arch))
+            || (arch == "noarch" && installed_names.contains(name))
+            || !(arch == "noarch" || installed_arches.contains(arch)))
+    };
+    match not_installed {
+        NotInstalled::List | NotInstalled::Count => {
+            let list_them = matches!(not_installed, NotInstalled::List);
+            let found: Vec<(Vec<Decision>, u64, Vec<String>)> = index
+                .packages
+                .par_iter()
+                .map(|(name, list)| {
+                    let mut used = Vec::new();
+                    let mut found = Vec::new();
+                    let mut counted = 0;
+                    for arch in distinct_arches(list) {
+                        if !applies(name, arch) {
+                            continue;
+                        }
+                        if let Some(best) =
+                            best_not_installed(ctx, index, host, arch, list, &mut used)
+                        {
+                            if list_them {
+                                found.push(not_applicable_decision(name, arch, &best, index));
+                            } else {
+                                counted += 1;
+                            }
+                        }
+                    }
+                    (found, counted, used)
+                })
+                .collect();
+            for (found, counted, u) in found {
+                used.extend(u);
+                out.not_applicable.extend(found);
+                out.not_applicable_unlisted += counted;
+            }
+        }
+        NotInstalled::Shared { table, list } => {
+            for ((name, _), slots) in index.packages.iter().zip(&table.names) {
+                for slot in slots {
+                    if !applies(name, &slot.arch) {
+                        continue;
+                    }
+                    used.extend(slot.used.iter().cloned());
+                    match &slot.decision {
+                        Some(d) if list => out.not_applicable.push(d.clone()),
+                        Some(_) => out.not_applicable_unlisted += 1,
+                        None => {}
+                    }
                 }
             }
-            (found, used)
-        })
-        .collect();
-    for (found, u) in not_installed {
-        used.extend(u);
-        out.not_applicable.extend(found);
+        }
     }
 
     for p in b.approved_patches.iter().chain(&b.rejected_patches) {
@@ -531,28 +560,44 @@ fn decide_installed<I: InstalledView>(
     d
 }
 
-/// The NotApplicable decision for a not-installed name.arch (versions in `list`), when some
-/// version is approved.
-fn decide_not_installed(
+/// The distinct arches of a name's available versions, in the order they first appear.
+fn distinct_arches(list: &[AvailablePackage]) -> impl Iterator<Item = &str> {
+    list.iter().enumerate().filter_map(move |(i, p)| {
+        let arch = p.nevra.arch.as_str();
+        (!list[..i].iter().any(|q| q.nevra.arch == arch)).then_some(arch)
+    })
+}
+
+/// The highest approved version of a not-installed name.arch (versions in `list`), if any.
+fn best_not_installed<'i>(
     ctx: &Context<'_>,
-    index: &UpdateIndex,
+    index: &'i UpdateIndex,
     host: &HostOptions,
-    name: &str,
     arch: &str,
-    list: &[AvailablePackage],
+    list: &'i [AvailablePackage],
     used: &mut Vec<String>,
-) -> Option<Decision> {
+) -> Option<Judged<'i>> {
     let mut judged: Vec<Judged<'_>> = Vec::new();
     for q in list {
         if q.nevra.arch == arch && module_allowed(q, index, host) {
             judge(q, index, ctx, used, &mut judged);
         }
     }
-    let best = judged
-        .iter()
+    judged
+        .into_iter()
         .filter(|j| j.verdict.is_approved())
-        .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))?;
-    Some(Decision {
+        .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
+}
+
+/// The NotApplicable record of a not-installed name.arch whose highest approved version is
+/// `best`.
+fn not_applicable_decision(
+    name: &str,
+    arch: &str,
+    best: &Judged<'_>,
+    index: &UpdateIndex,
+) -> Decision {
+    Decision {
         name: name.to_string(),
         arch: arch.to_string(),
         state: PatchState::NotApplicable,
@@ -567,7 +612,140 @@ fn decide_not_installed(
         release_time: Some(best.release.0),
         date_source: Some(best.release.1),
         reason: format!("not installed; {}", describe(best, index)),
-    })
+    }
+}
+
+/// How [`evaluate_host`] treats the index's packages that are not installed.
+#[derive(Clone, Copy)]
+pub enum NotInstalled<'t> {
+    /// Judge them for this host and list each NotApplicable record.
+    List,
+    /// Judge them for this host and count the NotApplicable ones without building records.
+    Count,
+    /// Take their verdicts from a table built for this host's index, baseline, product, time
+    /// and module streams (see [`SharedVerdicts`]); list the records when `list`.
+    Shared {
+        table: &'t NotInstalledTable,
+        list: bool,
+    },
+}
+
+/// One distinct arch of a name in the index, judged as not installed.
+struct NotInstalledSlot {
+    arch: String,
+    /// The NotApplicable record, when some version of this name.arch is approved.
+    decision: Option<Decision>,
+    /// Baseline entries that judging it matched.
+    used: Vec<String>,
+}
+
+/// The verdicts on every name.arch of an index as if not installed, for one baseline, product,
+/// time and module-stream configuration: what a NotApplicable count needs, judged once for
+/// every host that shares them instead of once per host.
+pub struct NotInstalledTable {
+    /// Per name, in `index.packages`' iteration order (the index is not changed after it is
+    /// built, so every iteration visits the names in the same order); per name its distinct
+    /// arches in the order they first appear, as [`evaluate_host`] visits them.
+    names: Vec<Vec<NotInstalledSlot>>,
+}
+
+impl NotInstalledTable {
+    /// Judges every name.arch of `index` (on the calling thread: see [`SharedVerdicts`]).
+    pub fn build(ctx: &Context<'_>, index: &UpdateIndex, host: &HostOptions) -> Self {
+        let names = index
+            .packages
+            .iter()
+            .map(|(name, list)| {
+                distinct_arches(list)
+                    .map(|arch| {
+                        let mut used = Vec::new();
+                        let decision = best_not_installed(ctx, index, host, arch, list, &mut used)
+                            .map(|best| not_applicable_decision(name, arch, &best, index));
+                        NotInstalledSlot {
+                            arch: arch.to_string(),
+                            decision,
+                            used,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        NotInstalledTable { names }
+    }
+}
+
+/// What a table depends on beyond the index and baseline (compared by address).
+#[derive(PartialEq, Eq, Hash)]
+struct TableKey {
+    index: usize,
+    baseline: usize,
+    product: String,
+    now: i64,
+    enabled_streams: Vec<(String, String)>,
+    disabled_modules: Vec<String>,
+}
+
+/// Not-installed verdict tables shared by the hosts of one fleet run, built the first time a
+/// (index, baseline, product, time, module streams) combination is seen. The lifetime ties the
+/// cache to the indexes and baselines it was built from, which are compared by address.
+pub struct SharedVerdicts<'a> {
+    #[allow(clippy::type_complexity)]
+    tables: std::sync::Mutex<FastMap<TableKey, Arc<OnceLock<Arc<NotInstalledTable>>>>>,
+    _run: PhantomData<&'a ()>,
+}
+
+impl Default for SharedVerdicts<'_> {
+    fn default() -> Self {
+        SharedVerdicts {
+            tables: Default::default(),
+            _run: PhantomData,
+        }
+    }
+}
+
+impl<'a> SharedVerdicts<'a> {
+    /// The table for this combination, built now if no host needed it before. A second host
+    /// that asks while it is being built waits for it. The table is built on the calling thread
+    /// without rayon, so that a worker waiting here never runs a task that asks for the same
+    /// table again.
+    pub fn table(
+        &self,
+        index: &'a UpdateIndex,
+        baseline: &'a crate::baseline::Baseline,
+        product: &str,
+        now: i64,
+        host: &HostOptions,
+    ) -> Arc<NotInstalledTable> {
+        let mut enabled_streams: Vec<(String, String)> = host
+            .enabled_streams
+            .iter()
+            .map(|(m, s)| (m.clone(), s.clone()))
+            .collect();
+        enabled_streams.sort_unstable();
+        let mut disabled_modules: Vec<String> = host.disabled_modules.iter().cloned().collect();
+        disabled_modules.sort_unstable();
+        let key = TableKey {
+            index: index as *const UpdateIndex as usize,
+            baseline: baseline as *const crate::baseline::Baseline as usize,
+            product: product.to_string(),
+            now,
+            enabled_streams,
+            disabled_modules,
+        };
+        let cell = {
+            let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
+            tables.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            let ctx = Context {
+                baseline,
+                product,
+                now,
+            };
+            Arc::new(NotInstalledTable::build(&ctx, index, host))
+        })
+        .clone()
+    }
 }
 
 #[cfg(test)]
@@ -581,6 +759,7 @@ mod tests {
     const NOW: i64 = 1_750_000_000;
     const DAY: i64 = 86_400;
 
+    #[derive(Clone)]
     struct Inst(Nevra, Option<i64>);
     impl InstalledView for Inst {
         fn nevra(&self) -> &Nevra {
@@ -715,7 +894,7 @@ mod tests {
             product: "AmazonLinux2023",
             now: NOW,
         };
-        evaluate_host(&ctx, &installed(), &index(), host)
+        evaluate_host(&ctx, &installed(), &index(), host, NotInstalled::List)
     }
 
     fn find<'a>(e: &'a Evaluation, name: &str, arch: &str) -> &'a Decision {
@@ -889,6 +1068,103 @@ mod tests {
     }
 
     #[test]
+    fn shared_tables_give_what_judging_per_host_gives() {
+        let baselines = [
+            predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
+                .unwrap()
+                .baseline,
+            custom(
+                r#"{"Name":"blk","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0}]},"RejectedPatches":["nginx","no-such-package*"],"RejectedPatchesAction":"BLOCK","ApprovedPatches":["ALAS-404","tzdata"]}"#,
+            ),
+        ];
+        let stream_20 = HostOptions {
+            enabled_streams: [("nodejs".to_string(), "20".to_string())].into(),
+            ..Default::default()
+        };
+        let no_node = HostOptions {
+            disabled_modules: ["nodejs".to_string()].into(),
+            ..Default::default()
+        };
+        let i686 = HostOptions {
+            arch: Some("i686".into()),
+            ..Default::default()
+        };
+        let hosts = [HostOptions::default(), stream_20, no_node, i686];
+        // Without nodejs installed, its module state decides the NotApplicable candidate.
+        let without_node: Vec<Inst> = installed()
+            .into_iter()
+            .filter(|i| i.0.name != "nodejs")
+            .collect();
+        let ix = index();
+        let shared = SharedVerdicts::default();
+        let mut candidates = BTreeSet::new();
+        let mut listed_somewhere = 0;
+        for b in &baselines {
+            let ctx = Context {
+                baseline: b,
+                product: "AmazonLinux2023",
+                now: NOW,
+            };
+            for host in &hosts {
+                for inst in [installed(), without_node.clone()] {
+                    let listed = evaluate_host(&ctx, &inst, &ix, host, NotInstalled::List);
+                    let counted = evaluate_host(&ctx, &inst, &ix, host, NotInstalled::Count);
+                    let table = shared.table(&ix, b, "AmazonLinux2023", NOW, host);
+                    let from_table = |list| {
+                        evaluate_host(
+                            &ctx,
+                            &inst,
+                            &ix,
+                            host,
+                            NotInstalled::Shared {
+                                table: &table,
+                                list,
+                            },
+                        )
+                    };
+                    let (s_listed, s_counted) = (from_table(true), from_table(false));
+                    let show = |e: &Evaluation| format!("{:?}", (&e.decisions, &e.unused_entries));
+                    listed_somewhere += listed.not_applicable.len();
+                    assert_eq!(show(&listed), show(&counted));
+                    assert_eq!(show(&listed), show(&s_listed));
+                    assert_eq!(show(&listed), show(&s_counted));
+                    assert_eq!(
+                        format!("{:?}", listed.not_applicable),
+                        format!("{:?}", s_listed.not_applicable)
+                    );
+                    let n = listed.not_applicable.len() as u64;
+                    assert_eq!(
+                        (
+                            counted.not_applicable.len(),
+                            counted.not_applicable_unlisted
+                        ),
+                        (0, n)
+                    );
+                    assert_eq!(
+                        (
+                            s_counted.not_applicable.len(),
+                            s_counted.not_applicable_unlisted
+                        ),
+                        (0, n)
+                    );
+                    assert_eq!(s_listed.not_applicable_unlisted, 0);
+                    if let Some(d) = listed.not_applicable.iter().find(|d| d.name == "nodejs") {
+                        candidates.insert(rpm(&d.candidate).version.clone());
+                    }
+                }
+            }
+        }
+        assert!(listed_somewhere > 0);
+        // The stream really changed the outcome, so tables were not shared across streams.
+        assert_eq!(
+            candidates,
+            BTreeSet::from(["18.20.0".to_string(), "20.12.0".to_string()])
+        );
+        // One table per baseline and module configuration (the arch is applied per host).
+        assert_eq!(shared.tables.lock().unwrap().len(), 2 * 3);
+    }
+
+    #[test]
     fn host_arch_decides_which_builds_can_apply() {
         let b = predefined::load("AWS-AmazonLinux2023DefaultPatchBaseline")
             .unwrap()
@@ -929,7 +1205,7 @@ mod tests {
                 running_kernel: Some(running.into()),
                 ..Default::default()
             };
-            evaluate_host(&ctx, &inst, &index(), &host)
+            evaluate_host(&ctx, &inst, &index(), &host, NotInstalled::List)
                 .decisions
                 .into_iter()
                 .find(|d| d.name == "kernel")
@@ -952,7 +1228,13 @@ mod tests {
             product: "AmazonLinux2023",
             now: NOW,
         };
-        let e = evaluate_host(&ctx, &inst, &index(), &HostOptions::default());
+        let e = evaluate_host(
+            &ctx,
+            &inst,
+            &index(),
+            &HostOptions::default(),
+            NotInstalled::List,
+        );
         let d = e
             .decisions
             .iter()

@@ -515,14 +515,22 @@ impl Manifest {
         group: &str,
         os: OperatingSystem,
     ) -> Result<Arc<LoadedBaseline>, String> {
+        self.baseline_ref(group, os).cloned()
+    }
+
+    /// [`Manifest::baseline_for`], borrowed from the manifest.
+    pub fn baseline_ref(
+        &self,
+        group: &str,
+        os: OperatingSystem,
+    ) -> Result<&Arc<LoadedBaseline>, String> {
         if !group.is_empty() {
             if let Some(b) = self.patch_groups.get(&(group.to_string(), os)) {
-                return Ok(b.clone());
+                return Ok(b);
             }
         }
         self.defaults
             .get(&os)
-            .cloned()
             .ok_or_else(|| format!("{os} has no predefined default baseline"))
     }
 }

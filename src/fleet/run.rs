@@ -1,16 +1,16 @@
 //! Running a fleet: every repository set read once and shared (`Arc`) by the hosts that use
-//! it; hosts scanned in parallel (rayon) in batches, each batch handed to a writer thread
-//! while the next is scanned, so memory holds the indexes plus about two batches of hosts.
+//! it; hosts scanned in parallel (rayon) in batches, each batch written while the next is
+//! scanned, in the same pool, so memory holds the indexes plus about two batches of hosts.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::engine::states::SharedVerdicts;
 use crate::fleet::manifest::{HostEntry, Manifest};
 use crate::host::source::HostSource;
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
@@ -68,8 +68,6 @@ pub enum FleetError {
     Report(#[from] ReportError),
     #[error("cannot start {jobs} worker threads: {message}")]
     Threads { jobs: usize, message: String },
-    #[error("the output writer stopped unexpectedly")]
-    WriterLost,
 }
 
 /// Reads every repository set of the manifest once, in parallel.
@@ -108,10 +106,11 @@ fn blank_host(entry: &HostEntry, opts: &RunOptions) -> FleetHost {
 }
 
 /// Scans one host; every failure becomes the record's error.
-fn scan_host(
+fn scan_host<'a>(
     entry: &HostEntry,
-    manifest: &Manifest,
-    indexes: &HashMap<String, Arc<RepoIndex>>,
+    manifest: &'a Manifest,
+    indexes: &'a HashMap<String, Arc<RepoIndex>>,
+    shared: &SharedVerdicts<'a>,
     opts: &RunOptions,
 ) -> FleetHost {
     let mut host = blank_host(entry, opts);
@@ -128,7 +127,7 @@ fn scan_host(
         let index = indexes
             .get(&set.id)
             .ok_or_else(|| format!("repository set {:?} was not loaded", set.id))?;
-        let baseline = manifest.baseline_for(&entry.patch_group, os)?;
+        let baseline = manifest.baseline_ref(&entry.patch_group, os)?;
         host.baseline_id = Some(baseline.baseline.report_id().to_string());
         let eval = EvalOptions {
             instance_id: Some(entry.instance_id.clone()),
@@ -137,8 +136,8 @@ fn scan_host(
             max_metadata_age_days: opts.max_metadata_age_days,
             ..Default::default()
         };
-        let mut report =
-            scan::evaluate(&facts, index, &baseline, &eval).map_err(|e| e.to_string())?;
+        let mut report = scan::evaluate_shared(&facts, index, baseline, &eval, shared)
+            .map_err(|e| e.to_string())?;
         report.patch_state.snapshot_id = host.snapshot_id.clone();
         Ok(report)
     })();
@@ -147,14 +146,15 @@ fn scan_host(
 }
 
 /// Scans one host, turning a panic (a bug) into that host's error so the run goes on.
-fn scan_host_guarded(
+fn scan_host_guarded<'a>(
     entry: &HostEntry,
-    manifest: &Manifest,
-    indexes: &HashMap<String, Arc<RepoIndex>>,
+    manifest: &'a Manifest,
+    indexes: &'a HashMap<String, Arc<RepoIndex>>,
+    shared: &SharedVerdicts<'a>,
     opts: &RunOptions,
 ) -> FleetHost {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_host(entry, manifest, indexes, opts)
+        scan_host(entry, manifest, indexes, shared, opts)
     }))
     .unwrap_or_else(|panic| {
         let message = panic
@@ -187,6 +187,19 @@ fn progress_bar(hosts: usize, wanted: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// Hands one batch (if any) to every sink.
+fn write_batch(
+    sinks: &mut [Box<dyn FleetSink>],
+    batch: Option<&[FleetHost]>,
+) -> Result<(), ReportError> {
+    if let Some(batch) = batch {
+        for sink in sinks.iter_mut() {
+            sink.write(batch)?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs the fleet, streaming results to `sinks` in manifest order.
 pub fn run(
     manifest: &Manifest,
@@ -204,55 +217,50 @@ pub fn run(
             message: e.to_string(),
         })?;
     let indexes = pool.install(|| load_sets(manifest))?;
-
-    let (tx, rx) = mpsc::sync_channel::<Vec<FleetHost>>(1);
-    let writer = std::thread::Builder::new()
-        .name("patchscan-writer".into())
-        .spawn(move || -> Result<Vec<PathBuf>, ReportError> {
-            for batch in rx {
-                for sink in sinks.iter_mut() {
-                    sink.write(&batch)?;
-                }
-            }
-            let mut files = Vec::new();
-            for sink in sinks.iter_mut() {
-                files.extend(sink.finish()?);
-            }
-            Ok(files)
-        })
-        .map_err(|e| FleetError::Threads {
-            jobs: 1,
-            message: e.to_string(),
-        })?;
+    let shared = SharedVerdicts::default();
 
     let bar = progress_bar(manifest.hosts.len(), opts.progress);
     let mut summary = RunSummary::default();
-    for chunk in manifest.hosts.chunks(opts.batch.max(1)) {
-        let batch: Vec<FleetHost> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|entry| {
-                    let host = scan_host_guarded(entry, manifest, &indexes, opts);
-                    bar.inc(1);
-                    host
-                })
-                .collect()
-        });
-        for h in &batch {
-            summary.hosts += 1;
-            match h.status() {
-                "COMPLIANT" => summary.compliant += 1,
-                "NON_COMPLIANT" => summary.non_compliant += 1,
-                _ => summary.failed += 1,
+    // Batch k is written while batch k+1 is scanned, both in the pool: `--jobs` threads do all
+    // the work (a worker that finishes its part helps with the other), so one job means one
+    // thread. Writing keeps manifest order; memory holds about two batches of hosts.
+    let written = pool.install(|| -> Result<Vec<PathBuf>, ReportError> {
+        let mut pending: Option<Vec<FleetHost>> = None;
+        for chunk in manifest.hosts.chunks(opts.batch.max(1)) {
+            let previous = pending.take();
+            let (wrote, batch) = rayon::join(
+                || write_batch(&mut sinks, previous.as_deref()),
+                || {
+                    chunk
+                        .par_iter()
+                        .map(|entry| {
+                            let host = scan_host_guarded(entry, manifest, &indexes, &shared, opts);
+                            bar.inc(1);
+                            host
+                        })
+                        .collect::<Vec<FleetHost>>()
+                },
+            );
+            wrote?;
+            for h in &batch {
+                summary.hosts += 1;
+                match h.status() {
+                    "COMPLIANT" => summary.compliant += 1,
+                    "NON_COMPLIANT" => summary.non_compliant += 1,
+                    _ => summary.failed += 1,
+                }
             }
+            pending = Some(batch);
         }
-        if tx.send(batch).is_err() {
-            break;
+        write_batch(&mut sinks, pending.as_deref())?;
+        let mut files = Vec::new();
+        for sink in sinks.iter_mut() {
+            files.extend(sink.finish()?);
         }
-    }
-    drop(tx);
+        Ok(files)
+    });
     bar.finish_and_clear();
-    summary.files = writer.join().map_err(|_| FleetError::WriterLost)??;
+    summary.files = written?;
     summary.elapsed = start.elapsed();
     Ok(summary)
 }

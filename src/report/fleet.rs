@@ -325,6 +325,10 @@ pub trait TableEncoder: Send + Sized {
     fn create(dest: &Path, columns: Vec<(&'static str, ColumnType)>) -> Result<Self, ReportError>;
     /// Adds one row, its cells in the order of the columns given to `create`.
     fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ReportError>;
+    /// Adds several rows in order (an encoder may add them column by column, in parallel).
+    fn write_rows(&mut self, rows: &[Vec<Value<'_>>]) -> Result<(), ReportError> {
+        rows.iter().try_for_each(|r| self.write_row(r))
+    }
     /// The end of a batch of hosts (Parquet writes a row group).
     fn end_batch(&mut self) -> Result<(), ReportError> {
         Ok(())
@@ -413,6 +417,9 @@ impl<E: TableEncoder> TableSink<E> {
     }
 }
 
+/// Patch rows gathered before they are handed to the encoder.
+const ROWS_AT_ONCE: usize = 8192;
+
 /// Removes the partition column's cell from a row (`dropped` is its index).
 fn without(row: &mut Vec<Value<'_>>, dropped: Option<usize>) {
     if let Some(i) = dropped {
@@ -429,7 +436,10 @@ impl<E: TableEncoder> FleetSink for TableSink<E> {
         };
         let (drop_s, drop_p) = (drop_at(Table::Summaries), drop_at(Table::Patches));
         let mut touched = std::collections::BTreeSet::new();
-        let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
+        // Patch rows are handed over a few thousand at a time (one partition's), so that an
+        // encoder can fill its columns side by side.
+        let mut rows: Vec<Vec<Value<'_>>> = Vec::new();
+        let mut rows_part = String::new();
         for h in batch {
             let part = self.partition.map(|p| p.dir_name(h)).unwrap_or_default();
             let mut cells = summary_row(h);
@@ -437,14 +447,28 @@ impl<E: TableEncoder> FleetSink for TableSink<E> {
             self.encoder(Table::Summaries, &part)?.write_row(&cells)?;
             touched.insert((Table::Summaries, part.clone()));
             if let Ok(report) = &h.outcome {
-                let enc = self.encoder(Table::Patches, &part)?;
+                if part != rows_part || rows.len() >= ROWS_AT_ONCE {
+                    if !rows.is_empty() {
+                        self.encoder(Table::Patches, &rows_part)?
+                            .write_rows(&rows)?;
+                        rows.clear();
+                    }
+                    rows_part.clone_from(&part);
+                }
                 for p in &report.patches {
+                    let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
                     patch_row(h, p, &mut row);
                     without(&mut row, drop_p);
-                    enc.write_row(&row)?;
+                    rows.push(row);
                 }
+                // The encoder exists (with its schema) even when the host has no patches.
+                self.encoder(Table::Patches, &part)?;
                 touched.insert((Table::Patches, part));
             }
+        }
+        if !rows.is_empty() {
+            self.encoder(Table::Patches, &rows_part)?
+                .write_rows(&rows)?;
         }
         for key in touched {
             if let Some(enc) = self.open.get_mut(&key) {

@@ -62,6 +62,26 @@ fn builder(name: &str, t: ColumnType, rows: usize) -> Builder {
     }
 }
 
+/// Appends one cell to its column's builder (a cell of another type is a null).
+fn append(b: &mut Builder, v: &Value<'_>) {
+    match (b, v) {
+        (Builder::Text(b), Value::Text(s)) => b.append_value(s),
+        (Builder::Text(b), Value::Owned(s)) => b.append_value(s),
+        (Builder::Text(b), _) => b.append_null(),
+        (Builder::Int(b) | Builder::Time(b), Value::Count(n) | Value::Timestamp(n)) => {
+            b.append_value(*n)
+        }
+        (Builder::Int(b) | Builder::Time(b), _) => b.append_null(),
+        (Builder::List(b), Value::List(items)) => {
+            b.append_values_iter(items.iter().map(String::as_str))
+        }
+        (Builder::List(b), Value::OwnedList(items)) => {
+            b.append_values_iter(items.iter().map(String::as_str))
+        }
+        (Builder::List(b), _) => b.append_null(),
+    }
+}
+
 /// One Parquet table file.
 pub struct ParquetTable {
     target: AtomicFile,
@@ -120,8 +140,11 @@ impl TableEncoder for ParquetTable {
                 .iter()
                 .map(|(n, t)| Field::new(PlSmallStr::from(*n), dtype(*t))),
         );
+        // Columns are encoded on polars' own pool only when the pool this runs in (a fleet's
+        // `--jobs`) has more than one thread: one job means one thread doing everything.
         let writer = ParquetWriter::new(SharedFile(file.clone()))
             .with_compression(ParquetCompression::Zstd(None))
+            .set_parallel(rayon::current_num_threads() > 1)
             .batched(&schema)
             .map_err(|e| ReportError::Encode {
                 path: dest.to_path_buf(),
@@ -143,24 +166,25 @@ impl TableEncoder for ParquetTable {
 
     fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ReportError> {
         for (b, v) in self.builders.iter_mut().zip(row) {
-            match (b, v) {
-                (Builder::Text(b), Value::Text(s)) => b.append_value(s),
-                (Builder::Text(b), Value::Owned(s)) => b.append_value(s),
-                (Builder::Text(b), _) => b.append_null(),
-                (Builder::Int(b) | Builder::Time(b), Value::Count(n) | Value::Timestamp(n)) => {
-                    b.append_value(*n)
-                }
-                (Builder::Int(b) | Builder::Time(b), _) => b.append_null(),
-                (Builder::List(b), Value::List(items)) => {
-                    b.append_values_iter(items.iter().map(String::as_str))
-                }
-                (Builder::List(b), Value::OwnedList(items)) => {
-                    b.append_values_iter(items.iter().map(String::as_str))
-                }
-                (Builder::List(b), _) => b.append_null(),
-            }
+            append(b, v);
         }
         self.rows += 1;
+        Ok(())
+    }
+
+    fn write_rows(&mut self, rows: &[Vec<Value<'_>>]) -> Result<(), ReportError> {
+        use rayon::prelude::*;
+        // Each column's builder is filled by one task: the columns side by side.
+        self.builders.par_iter_mut().enumerate().for_each(|(c, b)| {
+            for row in rows {
+                if let Some(v) = row.get(c) {
+                    append(b, v);
+                } else {
+                    append(b, &Value::Null);
+                }
+            }
+        });
+        self.rows += rows.len();
         Ok(())
     }
 
@@ -515,6 +539,50 @@ mod tests {
 
     /// Both tables written with a null, an empty list and a timestamp, then read back: the
     /// types polars reads are the ones the schema documents.
+    #[test]
+    fn rows_added_together_write_the_file_rows_added_one_by_one_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let cves: Vec<Vec<String>> = (0..50)
+            .map(|i| (0..i % 4).map(|k| format!("CVE-2025-{i}{k}")).collect())
+            .collect();
+        let texts: Vec<String> = (0..5000)
+            .map(|i| format!("pkg-{}.x86_64", i % 731))
+            .collect();
+        let rows: Vec<Vec<Value<'_>>> = (0..5000usize)
+            .map(|i| {
+                PATCH_COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(c, (_, t))| match t {
+                        ColumnType::Text if (i + c) % 7 == 0 => Value::Null,
+                        ColumnType::Text if c % 2 == 0 => Value::Text(&texts[i]),
+                        ColumnType::Text => Value::Owned(format!("{c}:{i}")),
+                        ColumnType::Count => Value::Count(i as i64),
+                        ColumnType::Timestamp => Value::Timestamp(1_748_779_200_000 + i as i64),
+                        ColumnType::TextList => Value::List(&cves[i % 50]),
+                    })
+                    .collect()
+            })
+            .collect();
+        let write = |name: &str, together: bool| {
+            let dest = dir.path().join(name);
+            let mut table = ParquetTable::create(&dest, PATCH_COLUMNS.to_vec()).unwrap();
+            for chunk in rows.chunks(1234) {
+                if together {
+                    table.write_rows(chunk).unwrap();
+                } else {
+                    chunk.iter().for_each(|r| table.write_row(r).unwrap());
+                }
+                table.end_batch().unwrap();
+            }
+            table.finish().unwrap();
+            std::fs::read(dest).unwrap()
+        };
+        let (one_by_one, together) = (write("a.parquet", false), write("b.parquet", true));
+        assert!(one_by_one.len() > 1000);
+        assert!(one_by_one == together, "the same bytes either way");
+    }
+
     #[test]
     fn tables_read_back_with_their_types() {
         let dir = tempfile::tempdir().unwrap();

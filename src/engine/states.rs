@@ -685,12 +685,14 @@ struct TableKey {
     disabled_modules: Vec<String>,
 }
 
+/// A table, or the place where the first host that needs it builds it.
+type TableCell = Arc<OnceLock<Arc<NotInstalledTable>>>;
+
 /// Not-installed verdict tables shared by the hosts of one fleet run, built the first time a
 /// (index, baseline, product, time, module streams) combination is seen. The lifetime ties the
 /// cache to the indexes and baselines it was built from, which are compared by address.
 pub struct SharedVerdicts<'a> {
-    #[allow(clippy::type_complexity)]
-    tables: std::sync::Mutex<FastMap<TableKey, Arc<OnceLock<Arc<NotInstalledTable>>>>>,
+    tables: std::sync::Mutex<FastMap<TableKey, TableCell>>,
     _run: PhantomData<&'a ()>,
 }
 

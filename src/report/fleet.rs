@@ -325,9 +325,12 @@ pub trait TableEncoder: Send + Sized {
     fn create(dest: &Path, columns: Vec<(&'static str, ColumnType)>) -> Result<Self, ReportError>;
     /// Adds one row, its cells in the order of the columns given to `create`.
     fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ReportError>;
-    /// Adds several rows in order (an encoder may add them column by column, in parallel).
-    fn write_rows(&mut self, rows: &[Vec<Value<'_>>]) -> Result<(), ReportError> {
-        rows.iter().try_for_each(|r| self.write_row(r))
+    /// Adds several rows in order, given as consecutive runs of `width` cells (an encoder may
+    /// add them column by column, in parallel).
+    fn write_rows(&mut self, cells: &[Value<'_>], width: usize) -> Result<(), ReportError> {
+        cells
+            .chunks_exact(width.max(1))
+            .try_for_each(|r| self.write_row(r))
     }
     /// The end of a batch of hosts (Parquet writes a row group).
     fn end_batch(&mut self) -> Result<(), ReportError> {
@@ -437,38 +440,39 @@ impl<E: TableEncoder> FleetSink for TableSink<E> {
         let (drop_s, drop_p) = (drop_at(Table::Summaries), drop_at(Table::Patches));
         let mut touched = std::collections::BTreeSet::new();
         // Patch rows are handed over a few thousand at a time (one partition's), so that an
-        // encoder can fill its columns side by side.
-        let mut rows: Vec<Vec<Value<'_>>> = Vec::new();
-        let mut rows_part = String::new();
+        // encoder can fill its columns side by side: their cells, row after row, in one buffer.
+        let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
+        let mut cells: Vec<Value<'_>> = Vec::new();
+        let (mut width, mut cells_part) = (0, String::new());
         for h in batch {
             let part = self.partition.map(|p| p.dir_name(h)).unwrap_or_default();
-            let mut cells = summary_row(h);
-            without(&mut cells, drop_s);
-            self.encoder(Table::Summaries, &part)?.write_row(&cells)?;
+            let mut summary = summary_row(h);
+            without(&mut summary, drop_s);
+            self.encoder(Table::Summaries, &part)?.write_row(&summary)?;
             touched.insert((Table::Summaries, part.clone()));
             if let Ok(report) = &h.outcome {
-                if part != rows_part || rows.len() >= ROWS_AT_ONCE {
-                    if !rows.is_empty() {
-                        self.encoder(Table::Patches, &rows_part)?
-                            .write_rows(&rows)?;
-                        rows.clear();
+                if part != cells_part || cells.len() >= ROWS_AT_ONCE * width {
+                    if !cells.is_empty() {
+                        self.encoder(Table::Patches, &cells_part)?
+                            .write_rows(&cells, width)?;
+                        cells.clear();
                     }
-                    rows_part.clone_from(&part);
+                    cells_part.clone_from(&part);
                 }
                 for p in &report.patches {
-                    let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
                     patch_row(h, p, &mut row);
                     without(&mut row, drop_p);
-                    rows.push(row);
+                    width = row.len();
+                    cells.append(&mut row);
                 }
                 // The encoder exists (with its schema) even when the host has no patches.
                 self.encoder(Table::Patches, &part)?;
                 touched.insert((Table::Patches, part));
             }
         }
-        if !rows.is_empty() {
-            self.encoder(Table::Patches, &rows_part)?
-                .write_rows(&rows)?;
+        if !cells.is_empty() {
+            self.encoder(Table::Patches, &cells_part)?
+                .write_rows(&cells, width)?;
         }
         for key in touched {
             if let Some(enc) = self.open.get_mut(&key) {

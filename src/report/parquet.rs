@@ -172,19 +172,16 @@ impl TableEncoder for ParquetTable {
         Ok(())
     }
 
-    fn write_rows(&mut self, rows: &[Vec<Value<'_>>]) -> Result<(), ReportError> {
+    fn write_rows(&mut self, cells: &[Value<'_>], width: usize) -> Result<(), ReportError> {
         use rayon::prelude::*;
+        let width = width.max(1);
         // Each column's builder is filled by one task: the columns side by side.
         self.builders.par_iter_mut().enumerate().for_each(|(c, b)| {
-            for row in rows {
-                if let Some(v) = row.get(c) {
-                    append(b, v);
-                } else {
-                    append(b, &Value::Null);
-                }
+            for row in cells.chunks_exact(width) {
+                append(b, row.get(c).unwrap_or(&Value::Null));
             }
         });
-        self.rows += rows.len();
+        self.rows += cells.len() / width;
         Ok(())
     }
 
@@ -569,7 +566,8 @@ mod tests {
             let mut table = ParquetTable::create(&dest, PATCH_COLUMNS.to_vec()).unwrap();
             for chunk in rows.chunks(1234) {
                 if together {
-                    table.write_rows(chunk).unwrap();
+                    let cells: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
+                    table.write_rows(&cells, PATCH_COLUMNS.len()).unwrap();
                 } else {
                     chunk.iter().for_each(|r| table.write_row(r).unwrap());
                 }

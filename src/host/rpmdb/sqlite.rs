@@ -39,10 +39,7 @@ pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let sql_err = |source| RpmDbError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
+    let sql_err = sql_error(path);
     let conn = Connection::open_with_flags(uri, flags).map_err(sql_err)?;
     // Pages straight from a read-only mapping instead of one pread (and copy) each: the
     // database is read once, front to back. sqlite caps it at its compiled maximum.
@@ -70,10 +67,7 @@ pub fn records_from_bytes(
         db[18] = 1;
         db[19] = 1;
     }
-    let sql_err = |source| RpmDbError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
+    let sql_err = sql_error(path);
     let mut conn = Connection::open_in_memory().map_err(sql_err)?;
     let len = db.len();
     conn.deserialize_read_exact(rusqlite::MAIN_DB, db.as_slice(), len, true)
@@ -83,10 +77,7 @@ pub fn records_from_bytes(
 }
 
 fn query(conn: &Connection, path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
-    let sql_err = |source| RpmDbError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
+    let sql_err = sql_error(path);
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql_err)?;
@@ -108,6 +99,14 @@ fn query(conn: &Connection, path: &Path) -> Result<Vec<Record<'static>>, RpmDbEr
         });
     }
     Ok(records)
+}
+
+/// Turns an sqlite error into one that names the database file.
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> RpmDbError + Copy + '_ {
+    move |source| RpmDbError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn be32(b: &[u8], at: usize) -> u32 {

@@ -6,7 +6,6 @@
 //! compare the highest approved one with what is installed.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -214,6 +213,15 @@ struct Judged<'i> {
     advisory: Option<usize>,
     verdict: Verdict,
     release: (i64, DateSource),
+    /// [`describe`] of it, when it was written ahead (shared tables, approved versions only).
+    reason: Option<String>,
+}
+
+impl Judged<'_> {
+    /// Why it was approved: written ahead, or now.
+    fn reason(&self, index: &UpdateIndex) -> String {
+        self.reason.clone().unwrap_or_else(|| describe(self, index))
+    }
 }
 
 /// Judges one candidate version through each notice that lists it (or through none), adding
@@ -258,6 +266,7 @@ fn judge<'i>(
             advisory: adv_idx,
             verdict,
             release: rel,
+            reason: None,
         });
     }
 }
@@ -353,11 +362,16 @@ pub fn evaluate_host<I: InstalledView + Sync>(
     // In name.arch order, so that grouping by state below gives the report's order.
     let mut entries: Vec<((&str, &str), &I)> = by_name_arch.iter().map(|(k, v)| (*k, *v)).collect();
     entries.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+    let ahead = match not_installed {
+        NotInstalled::Shared { table, .. } => Some(table),
+        _ => None,
+    };
     let mut judged: Vec<(Decision, Vec<String>)> = entries
         .par_iter()
         .map(|&((name, arch), inst)| {
             let mut used = Vec::new();
-            let d = decide_installed(ctx, index, host, name, arch, inst, &mut used);
+            let pre = ahead.map(|t| t.judged(name));
+            let d = decide_installed(ctx, index, host, name, arch, inst, &mut used, pre);
             (d, used)
         })
         .collect();
@@ -414,8 +428,8 @@ pub fn evaluate_host<I: InstalledView + Sync>(
             }
         }
         NotInstalled::Shared { table, list } => {
-            for ((name, _), slots) in index.packages.iter().zip(&table.names) {
-                for slot in slots {
+            for ((name, _), verdicts) in index.packages.iter().zip(&table.names) {
+                for slot in &verdicts.arches {
                     if !applies(name, &slot.arch) {
                         continue;
                     }
@@ -442,6 +456,9 @@ pub fn evaluate_host<I: InstalledView + Sync>(
 }
 
 /// The decision for one installed name.arch, whose highest installed version is `inst`.
+/// `judged_ahead` holds every version of `name` with an enabled module stream, already judged
+/// (a shared table); without it the versions are judged here.
+#[allow(clippy::too_many_arguments)]
 fn decide_installed<I: InstalledView>(
     ctx: &Context<'_>,
     index: &UpdateIndex,
@@ -450,17 +467,28 @@ fn decide_installed<I: InstalledView>(
     arch: &str,
     inst: &I,
     used: &mut Vec<String>,
+    judged_ahead: Option<&[Judged<'_>]>,
 ) -> Decision {
     let b = ctx.baseline;
     let inst_nevra = inst.nevra();
-    let mut judged: Vec<Judged<'_>> = Vec::new();
-    if let Some(list) = index.packages.get(name) {
-        for p in list {
-            if arch_compatible(arch, &p.nevra.arch) && module_allowed(p, index, host) {
-                judge(p, index, ctx, used, &mut judged);
+    let mut own: Vec<Judged<'_>> = Vec::new();
+    let judged: Vec<&Judged<'_>> = match judged_ahead {
+        Some(all) => all
+            .iter()
+            .filter(|j| arch_compatible(arch, &j.pkg.nevra.arch))
+            .inspect(|j| j.verdict.note_entries(used))
+            .collect(),
+        None => {
+            if let Some(list) = index.packages.get(name) {
+                for p in list {
+                    if arch_compatible(arch, &p.nevra.arch) && module_allowed(p, index, host) {
+                        judge(p, index, ctx, used, &mut own);
+                    }
+                }
             }
+            own.iter().collect()
         }
-    }
+    };
     let inst_forms = if b.rejected_patches.is_empty() {
         PackageForms::none()
     } else {
@@ -531,7 +559,7 @@ fn decide_installed<I: InstalledView>(
         }
         d.advisory_ids = ids.into_iter().map(str::to_string).collect();
         d.cves = cves.into_iter().map(str::to_string).collect();
-        d.reason = describe(best, index);
+        d.reason = best.reason(index);
     } else {
         d.state = PatchState::Installed;
         d.advisory_ids = adv.map(|a| vec![a.id.clone()]).unwrap_or_default();
@@ -539,7 +567,7 @@ fn decide_installed<I: InstalledView>(
             "installed {} ≥ approved {}: {}",
             inst_nevra.evr,
             best.pkg.nevra.evr,
-            describe(best, index)
+            best.reason(index)
         );
         let pending = match (host.boot_time, inst.install_time()) {
             (Some(boot), Some(t)) => t > boot,
@@ -611,7 +639,7 @@ fn not_applicable_decision(
         installed_time: None,
         release_time: Some(best.release.0),
         date_source: Some(best.release.1),
-        reason: format!("not installed; {}", describe(best, index)),
+        reason: format!("not installed; {}", best.reason(index)),
     }
 }
 
@@ -623,9 +651,10 @@ pub enum NotInstalled<'t> {
     /// Judge them for this host and count the NotApplicable ones without building records.
     Count,
     /// Take their verdicts from a table built for this host's index, baseline, product, time
-    /// and module streams (see [`SharedVerdicts`]); list the records when `list`.
+    /// and module streams (see [`SharedVerdicts`]); list the records when `list`. The installed
+    /// packages' versions are judged from the same table.
     Shared {
-        table: &'t NotInstalledTable,
+        table: &'t VerdictTable<'t>,
         list: bool,
     },
 }
@@ -639,24 +668,54 @@ struct NotInstalledSlot {
     used: Vec<String>,
 }
 
-/// The verdicts on every name.arch of an index as if not installed, for one baseline, product,
-/// time and module-stream configuration: what a NotApplicable count needs, judged once for
-/// every host that shares them instead of once per host.
-pub struct NotInstalledTable {
-    /// Per name, in `index.packages`' iteration order (the index is not changed after it is
-    /// built, so every iteration visits the names in the same order); per name its distinct
-    /// arches in the order they first appear, as [`evaluate_host`] visits them.
-    names: Vec<Vec<NotInstalledSlot>>,
+/// What one name of the index is judged to, for one table.
+struct NameVerdicts<'i> {
+    /// Every version of the name whose module stream is enabled, judged through each notice
+    /// that lists it (or none), in the index's order, with the reasons of approved ones
+    /// written: what an installed name.arch's decision starts from.
+    versions: Vec<Judged<'i>>,
+    /// Its distinct arches in the order they first appear, as [`evaluate_host`] visits them,
+    /// judged as not installed.
+    arches: Vec<NotInstalledSlot>,
 }
 
-impl NotInstalledTable {
-    /// Judges every name.arch of `index` (on the calling thread: see [`SharedVerdicts`]).
-    pub fn build(ctx: &Context<'_>, index: &UpdateIndex, host: &HostOptions) -> Self {
+/// The verdicts on every version of an index, and on every name.arch as if not installed, for
+/// one baseline, product, time and module-stream configuration: judged once for every host
+/// that shares them instead of once per host. What stays per host is comparing them with what
+/// it has installed.
+pub struct VerdictTable<'i> {
+    /// Per name, in `index.packages`' iteration order (the index is not changed after it is
+    /// built, so every iteration visits the names in the same order).
+    names: Vec<NameVerdicts<'i>>,
+    /// Name → position in `names`.
+    positions: FastMap<&'i str, usize>,
+}
+
+impl<'i> VerdictTable<'i> {
+    /// Judges every version and name.arch of `index` (on the calling thread: see
+    /// [`SharedVerdicts`]).
+    pub fn build(ctx: &Context<'_>, index: &'i UpdateIndex, host: &HostOptions) -> Self {
+        let mut positions =
+            FastMap::with_capacity_and_hasher(index.packages.len(), Default::default());
         let names = index
             .packages
             .iter()
-            .map(|(name, list)| {
-                distinct_arches(list)
+            .enumerate()
+            .map(|(at, (name, list))| {
+                positions.insert(name.as_str(), at);
+                let mut scratch = Vec::new();
+                let mut versions = Vec::new();
+                for p in list {
+                    if module_allowed(p, index, host) {
+                        judge(p, index, ctx, &mut scratch, &mut versions);
+                    }
+                }
+                for j in &mut versions {
+                    if j.verdict.is_approved() {
+                        j.reason = Some(describe(j, index));
+                    }
+                }
+                let arches = distinct_arches(list)
                     .map(|arch| {
                         let mut used = Vec::new();
                         let decision = best_not_installed(ctx, index, host, arch, list, &mut used)
@@ -667,10 +726,18 @@ impl NotInstalledTable {
                             used,
                         }
                     })
-                    .collect()
+                    .collect();
+                NameVerdicts { versions, arches }
             })
             .collect();
-        NotInstalledTable { names }
+        VerdictTable { names, positions }
+    }
+
+    /// The judged versions of `name` (none when the index does not have it).
+    fn judged(&self, name: &str) -> &[Judged<'i>] {
+        self.positions
+            .get(name)
+            .map_or(&[], |&at| self.names[at].versions.as_slice())
     }
 }
 
@@ -686,23 +753,14 @@ struct TableKey {
 }
 
 /// A table, or the place where the first host that needs it builds it.
-type TableCell = Arc<OnceLock<Arc<NotInstalledTable>>>;
+type TableCell<'a> = Arc<OnceLock<Arc<VerdictTable<'a>>>>;
 
-/// Not-installed verdict tables shared by the hosts of one fleet run, built the first time a
-/// (index, baseline, product, time, module streams) combination is seen. The lifetime ties the
-/// cache to the indexes and baselines it was built from, which are compared by address.
+/// Verdict tables shared by the hosts of one fleet run, built the first time a (index,
+/// baseline, product, time, module streams) combination is seen. The lifetime ties the cache to
+/// the indexes and baselines it was built from, which are compared by address.
+#[derive(Default)]
 pub struct SharedVerdicts<'a> {
-    tables: std::sync::Mutex<FastMap<TableKey, TableCell>>,
-    _run: PhantomData<&'a ()>,
-}
-
-impl Default for SharedVerdicts<'_> {
-    fn default() -> Self {
-        SharedVerdicts {
-            tables: Default::default(),
-            _run: PhantomData,
-        }
-    }
+    tables: std::sync::Mutex<FastMap<TableKey, TableCell<'a>>>,
 }
 
 impl<'a> SharedVerdicts<'a> {
@@ -717,7 +775,7 @@ impl<'a> SharedVerdicts<'a> {
         product: &str,
         now: i64,
         host: &HostOptions,
-    ) -> Arc<NotInstalledTable> {
+    ) -> Arc<VerdictTable<'a>> {
         let mut enabled_streams: Vec<(String, String)> = host
             .enabled_streams
             .iter()
@@ -744,7 +802,7 @@ impl<'a> SharedVerdicts<'a> {
                 product,
                 now,
             };
-            Arc::new(NotInstalledTable::build(&ctx, index, host))
+            Arc::new(VerdictTable::build(&ctx, index, host))
         })
         .clone()
     }

@@ -53,8 +53,9 @@ pub struct RepoInfo {
 pub struct UpdateIndex {
     pub repos: Vec<RepoInfo>,
     pub advisories: Vec<Advisory>,
-    /// Available packages by name.
-    pub packages: HashMap<String, Vec<AvailablePackage>>,
+    /// Available packages by name (foldhash: the engine looks a name up per installed package
+    /// and per notice entry; SipHash was a visible part of a scan).
+    pub packages: HashMap<String, Vec<AvailablePackage>, foldhash::fast::RandomState>,
     /// Default stream per module, from modules metadata.
     pub module_defaults: HashMap<String, String>,
 }

@@ -7,7 +7,9 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use crate::engine::states::format_time;
-use crate::report::fleet::{into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value};
+use crate::report::fleet::{
+    comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
+};
 
 /// One CSV table file.
 pub struct CsvTable {
@@ -58,7 +60,14 @@ impl TableEncoder for CsvTable {
                 Value::Count(n) => cell.push_str(&n.to_string()),
                 Value::Timestamp(ms) => cell.push_str(&format_time(ms.div_euclid(1000))),
                 Value::List(items) => cell.push_str(&items.join(sep)),
-                Value::OwnedList(items) => cell.push_str(&items.join(sep)),
+                Value::CommaList(s) => {
+                    for (i, item) in comma_items(s).enumerate() {
+                        if i > 0 {
+                            cell.push_str(sep);
+                        }
+                        cell.push_str(item);
+                    }
+                }
             }
         }
         let result = self.writer.write_record(&self.cells);

@@ -77,7 +77,8 @@ pub enum Value<'a> {
     Count(i64),
     Timestamp(i64),
     List(&'a [String]),
-    OwnedList(Vec<String>),
+    /// A list kept as comma-separated text (`CVEIds`): its items are [`comma_items`].
+    CommaList(&'a str),
 }
 
 impl Value<'_> {
@@ -200,12 +201,9 @@ pub fn summary_row(h: &FleetHost) -> Vec<Value<'_>> {
     ]
 }
 
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .collect()
+/// The items of a comma-separated list: trimmed, empty ones left out.
+pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|x| !x.is_empty())
 }
 
 /// The `patches` row of one patch of a host, in [`PATCH_COLUMNS`] order, into `out`.
@@ -223,7 +221,7 @@ pub fn patch_row<'a>(h: &'a FleetHost, p: &'a PatchRecord, out: &mut Vec<Value<'
         Value::Text(&p.severity),
         Value::Text(p.state.as_str()),
         Value::Text(&p.installed_time),
-        Value::OwnedList(split_list(&p.cve_ids)),
+        Value::CommaList(&p.cve_ids),
         Value::Text(&p.installed_version),
         Value::Text(&p.candidate_version),
         Value::List(&p.advisory_ids),

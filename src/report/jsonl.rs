@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json};
 
 use crate::engine::states::format_time;
-use crate::report::fleet::{into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value};
+use crate::report::fleet::{
+    comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
+};
 
 /// One JSON Lines table file.
 pub struct JsonlTable {
@@ -39,7 +41,7 @@ impl TableEncoder for JsonlTable {
                 Value::Count(n) => Json::from(*n),
                 Value::Timestamp(ms) => Json::String(format_time(ms.div_euclid(1000))),
                 Value::List(items) => Json::from(items.to_vec()),
-                Value::OwnedList(items) => Json::from(items.clone()),
+                Value::CommaList(s) => Json::from_iter(comma_items(s)),
             };
             object.insert((*name).to_string(), v);
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::report::fleet::{AtomicFile, ColumnType, ReportError, TableEncoder, Value};
+use crate::report::fleet::{comma_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value};
 use crate::report::view::{AdvisoryRow, Count, FailedHost, FleetView, GroupRow, HostRow};
 
 /// Rows gathered before a row group is written.
@@ -75,9 +75,7 @@ fn append(b: &mut Builder, v: &Value<'_>) {
         (Builder::List(b), Value::List(items)) => {
             b.append_values_iter(items.iter().map(String::as_str))
         }
-        (Builder::List(b), Value::OwnedList(items)) => {
-            b.append_values_iter(items.iter().map(String::as_str))
-        }
+        (Builder::List(b), Value::CommaList(s)) => b.append_values_iter(comma_items(s)),
         (Builder::List(b), _) => b.append_null(),
     }
 }

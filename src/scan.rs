@@ -537,8 +537,8 @@ fn evaluate_inner<'a>(
         .clone()
         .or_else(|| facts.host_name.clone())
         .unwrap_or_else(|| facts.origin.clone());
-    let mut report = HostReport::new(
-        &eval,
+    let mut report = HostReport::from_evaluation(
+        eval,
         &ReportContext {
             instance_id: &instance_id,
             patch_group: &opts.patch_group,

@@ -126,7 +126,7 @@ impl Decision {
 }
 
 /// The outcome for one host.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Evaluation {
     /// Installed packages' decisions and the Missing ones (NotApplicable listed separately).
     pub decisions: Vec<Decision>,

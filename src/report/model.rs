@@ -97,7 +97,8 @@ pub struct ReportContext<'a> {
     pub include_not_applicable: bool,
 }
 
-fn record(d: &Decision) -> PatchRecord {
+/// A decision's record; its strings move into it.
+fn record(d: Decision) -> PatchRecord {
     let installed_version = d
         .installed
         .as_ref()
@@ -124,8 +125,8 @@ fn record(d: &Decision) -> PatchRecord {
     PatchRecord {
         title,
         kb_id,
-        classification: d.classification.clone(),
-        severity: d.severity.clone(),
+        classification: d.classification,
+        severity: d.severity,
         state: d.state,
         // The patch's install time: known only for installed states (AWS reports 1970 for
         // Missing and NotApplicable, whose patch is not installed).
@@ -143,15 +144,24 @@ fn record(d: &Decision) -> PatchRecord {
         },
         installed_version,
         candidate_version,
-        advisory_ids: d.advisory_ids.clone(),
+        advisory_ids: d.advisory_ids,
         compliance_level: d.compliance_level,
-        reason: d.reason.clone(),
+        reason: d.reason,
     }
 }
 
 impl HostReport {
     /// Builds the report from an evaluation (spec §5.3 counts and severity).
     pub fn new(eval: &Evaluation, ctx: &ReportContext<'_>, warnings: Vec<String>) -> Self {
+        Self::from_evaluation(eval.clone(), ctx, warnings)
+    }
+
+    /// [`HostReport::new`], taking the evaluation apart: the records take over its strings.
+    pub fn from_evaluation(
+        eval: Evaluation,
+        ctx: &ReportContext<'_>,
+        warnings: Vec<String>,
+    ) -> Self {
         let mut s = PatchStateSummary {
             instance_id: ctx.instance_id.to_string(),
             patch_group: ctx.patch_group.to_string(),
@@ -186,10 +196,10 @@ impl HostReport {
         s.not_applicable_count += eval.not_applicable.len() as u64 + eval.not_applicable_unlisted;
         s.non_compliant_severity = worst;
         // Thousands of records on a large host: built on every core, in order.
-        let mut patches: Vec<PatchRecord> = eval.decisions.par_iter().map(record).collect();
+        let mut patches: Vec<PatchRecord> = eval.decisions.into_par_iter().map(record).collect();
         if ctx.include_not_applicable {
             // Listed by name and arch whatever order the engine produced them in.
-            let mut na: Vec<&Decision> = eval.not_applicable.iter().collect();
+            let mut na = eval.not_applicable;
             na.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
             patches.par_extend(na.into_par_iter().map(record));
         }

@@ -28,6 +28,9 @@ pub enum PatchState {
     NotApplicable,
 }
 
+/// How many states there are (the discriminants run 0..STATES in `Ord` order; tested).
+const STATES: usize = PatchState::NotApplicable as usize + 1;
+
 impl PatchState {
     /// The PascalCase wire spelling.
     pub fn as_str(self) -> &'static str {
@@ -366,7 +369,7 @@ pub fn evaluate_host<I: InstalledView + Sync>(
         NotInstalled::Shared { table, .. } => Some(table),
         _ => None,
     };
-    let mut judged: Vec<(Decision, Vec<String>)> = entries
+    let judged: Vec<(Decision, Vec<String>)> = entries
         .par_iter()
         .map(|&((name, arch), inst)| {
             let mut used = Vec::new();
@@ -375,16 +378,18 @@ pub fn evaluate_host<I: InstalledView + Sync>(
             (d, used)
         })
         .collect();
-    // Stable: name.arch order within each state.
-    judged.sort_by_key(|(d, _)| d.state);
+    // Grouped by state (declaration order, as `Ord` sorts them), name.arch order within each:
+    // a stable sort of the decisions themselves moved each one many times.
     let mut used: HashSet<String> = HashSet::new();
-    out.decisions = judged
-        .into_iter()
-        .map(|(d, u)| {
-            used.extend(u);
-            d
-        })
-        .collect();
+    let mut by_state: [Vec<Decision>; STATES] = Default::default();
+    for (d, u) in judged {
+        used.extend(u);
+        by_state[d.state as usize].push(d);
+    }
+    out.decisions = Vec::with_capacity(entries.len());
+    for group in by_state {
+        out.decisions.extend(group);
+    }
 
     // Not installed: NotApplicable when some version is approved (compatible arches only).
     let installed_names: FastSet<&str> = by_name_arch.keys().map(|(n, _)| *n).collect();
@@ -427,18 +432,49 @@ pub fn evaluate_host<I: InstalledView + Sync>(
                 out.not_applicable_unlisted += counted;
             }
         }
-        NotInstalled::Shared { table, list } => {
+        NotInstalled::Shared { table, list: true } => {
             for ((name, _), verdicts) in index.packages.iter().zip(&table.names) {
                 for slot in &verdicts.arches {
                     if !applies(name, &slot.arch) {
                         continue;
                     }
                     used.extend(slot.used.iter().cloned());
-                    match &slot.decision {
-                        Some(d) if list => out.not_applicable.push(d.clone()),
-                        Some(_) => out.not_applicable_unlisted += 1,
-                        None => {}
+                    if let Some(d) = &slot.decision {
+                        out.not_applicable.push(d.clone());
                     }
+                }
+            }
+        }
+        NotInstalled::Shared { table, list: false } => {
+            // Counted without visiting every name of the index: the approved name.arches of
+            // the arches this host can take, less those of names it has installed (an
+            // installed name.arch, or a noarch build of an installed name, is not
+            // NotApplicable).
+            let arch_fits = |arch: &str| arch == "noarch" || installed_arches.contains(arch);
+            let mut count: u64 = table
+                .approved_per_arch
+                .iter()
+                .filter(|(arch, _)| arch_fits(arch))
+                .map(|(_, n)| n)
+                .sum();
+            for name in &installed_names {
+                let Some(&at) = table.positions.get(name) else {
+                    continue;
+                };
+                for slot in &table.names[at].arches {
+                    if slot.decision.is_some()
+                        && arch_fits(&slot.arch)
+                        && !applies(name, &slot.arch)
+                    {
+                        count -= 1;
+                    }
+                }
+            }
+            out.not_applicable_unlisted += count;
+            for &(at, k) in &table.with_entries {
+                let (name, slot) = (table.names[at].name, &table.names[at].arches[k]);
+                if applies(name, &slot.arch) {
+                    used.extend(slot.used.iter().cloned());
                 }
             }
         }
@@ -670,6 +706,7 @@ struct NotInstalledSlot {
 
 /// What one name of the index is judged to, for one table.
 struct NameVerdicts<'i> {
+    name: &'i str,
     /// Every version of the name whose module stream is enabled, judged through each notice
     /// that lists it (or none), in the index's order, with the reasons of approved ones
     /// written: what an installed name.arch's decision starts from.
@@ -689,6 +726,11 @@ pub struct VerdictTable<'i> {
     names: Vec<NameVerdicts<'i>>,
     /// Name → position in `names`.
     positions: FastMap<&'i str, usize>,
+    /// How many name.arches of each arch have an approved version (NotApplicable when not
+    /// installed).
+    approved_per_arch: FastMap<String, u64>,
+    /// The (name position, arch slot) pairs whose judging matched baseline entries.
+    with_entries: Vec<(usize, usize)>,
 }
 
 impl<'i> VerdictTable<'i> {
@@ -727,10 +769,31 @@ impl<'i> VerdictTable<'i> {
                         }
                     })
                     .collect();
-                NameVerdicts { versions, arches }
+                NameVerdicts {
+                    name,
+                    versions,
+                    arches,
+                }
             })
-            .collect();
-        VerdictTable { names, positions }
+            .collect::<Vec<NameVerdicts<'i>>>();
+        let mut approved_per_arch: FastMap<String, u64> = FastMap::default();
+        let mut with_entries = Vec::new();
+        for (at, n) in names.iter().enumerate() {
+            for (k, slot) in n.arches.iter().enumerate() {
+                if slot.decision.is_some() {
+                    *approved_per_arch.entry(slot.arch.clone()).or_default() += 1;
+                }
+                if !slot.used.is_empty() {
+                    with_entries.push((at, k));
+                }
+            }
+        }
+        VerdictTable {
+            names,
+            positions,
+            approved_per_arch,
+            with_entries,
+        }
     }
 
     /// The judged versions of `name` (none when the index does not have it).
@@ -1222,6 +1285,25 @@ mod tests {
         );
         // One table per baseline and module configuration (the arch is applied per host).
         assert_eq!(shared.tables.lock().unwrap().len(), 2 * 3);
+    }
+
+    #[test]
+    fn state_discriminants_run_in_report_order() {
+        use PatchState::*;
+        let all = [
+            Missing,
+            Failed,
+            InstalledPendingReboot,
+            InstalledRejected,
+            Installed,
+            InstalledOther,
+            NotApplicable,
+        ];
+        assert_eq!(all.len(), STATES);
+        for (i, s) in all.iter().enumerate() {
+            assert_eq!(*s as usize, i);
+        }
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

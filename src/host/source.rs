@@ -309,11 +309,18 @@ fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, So
             line: line_no,
             message,
         };
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() < 5 {
+        // The fields this reader knows (more are ignored; missing ones read as empty).
+        let mut f = [""; 9];
+        let mut count = 0;
+        for (k, field) in line.split('\t').enumerate() {
+            if let Some(slot) = f.get_mut(k) {
+                *slot = field;
+            }
+            count = k + 1;
+        }
+        if count < 5 {
             return Err(err(format!(
-                "expected NAME, EPOCHNUM, VERSION, RELEASE, ARCH (tab-separated), got {} field(s): {line:?}",
-                f.len()
+                "expected NAME, EPOCHNUM, VERSION, RELEASE, ARCH (tab-separated), got {count} field(s): {line:?}"
             )));
         }
         let name = f[0].trim();
@@ -333,7 +340,7 @@ fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, So
             return Err(err("empty package name".into()));
         }
         let time = |k: usize, what: &str| -> Result<Option<i64>, SourceError> {
-            match f.get(k).copied().and_then(tag) {
+            match tag(f[k]) {
                 None => Ok(None),
                 Some(t) => t
                     .parse::<i64>()
@@ -345,8 +352,8 @@ fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, So
             nevra: Nevra::new(name, RpmEvr::new(epoch, version, release), arch),
             install_time: time(5, "INSTALLTIME")?,
             build_time: time(6, "BUILDTIME")?,
-            modularity_label: f.get(7).copied().and_then(tag).map(str::to_string),
-            source_rpm: f.get(8).copied().and_then(tag).map(str::to_string),
+            modularity_label: tag(f[7]).map(str::to_string),
+            source_rpm: tag(f[8]).map(str::to_string),
         });
     }
     Ok(out)

@@ -32,6 +32,17 @@ pub enum PatchState {
 const STATES: usize = PatchState::NotApplicable as usize + 1;
 
 impl PatchState {
+    /// Every state, in `Ord` (report) order.
+    pub const ALL: [PatchState; STATES] = [
+        PatchState::Missing,
+        PatchState::Failed,
+        PatchState::InstalledPendingReboot,
+        PatchState::InstalledRejected,
+        PatchState::Installed,
+        PatchState::InstalledOther,
+        PatchState::NotApplicable,
+    ];
+
     /// The PascalCase wire spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -1289,16 +1300,7 @@ mod tests {
 
     #[test]
     fn state_discriminants_run_in_report_order() {
-        use PatchState::*;
-        let all = [
-            Missing,
-            Failed,
-            InstalledPendingReboot,
-            InstalledRejected,
-            Installed,
-            InstalledOther,
-            NotApplicable,
-        ];
+        let all = PatchState::ALL;
         assert_eq!(all.len(), STATES);
         for (i, s) in all.iter().enumerate() {
             assert_eq!(*s as usize, i);

@@ -206,28 +206,28 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|x| !x.is_empty())
 }
 
-/// The `patches` row of one patch of a host, in [`PATCH_COLUMNS`] order, into `out`.
-pub fn patch_row<'a>(h: &'a FleetHost, p: &'a PatchRecord, out: &mut Vec<Value<'a>>) {
-    out.clear();
-    out.extend([
-        Value::Text(&h.instance_id),
-        Value::Text(&h.patch_group),
-        opt(&h.baseline_id),
-        opt(&h.operating_system),
-        Value::Timestamp(h.scan_time * 1000),
-        Value::Text(&p.title),
-        Value::Text(&p.kb_id),
-        Value::Text(&p.classification),
-        Value::Text(&p.severity),
-        Value::Text(p.state.as_str()),
-        Value::Text(&p.installed_time),
-        Value::CommaList(&p.cve_ids),
-        Value::Text(&p.installed_version),
-        Value::Text(&p.candidate_version),
-        Value::List(&p.advisory_ids),
-        Value::Text(p.compliance_level.as_str()),
-        Value::Text(&p.reason),
-    ]);
+/// Cell `column` ([`PATCH_COLUMNS`] order) of the `patches` row of one patch of a host.
+pub fn patch_cell<'a>(h: &'a FleetHost, p: &'a PatchRecord, column: usize) -> Value<'a> {
+    match column {
+        0 => Value::Text(&h.instance_id),
+        1 => Value::Text(&h.patch_group),
+        2 => opt(&h.baseline_id),
+        3 => opt(&h.operating_system),
+        4 => Value::Timestamp(h.scan_time * 1000),
+        5 => Value::Text(&p.title),
+        6 => Value::Text(&p.kb_id),
+        7 => Value::Text(&p.classification),
+        8 => Value::Text(&p.severity),
+        9 => Value::Text(p.state.as_str()),
+        10 => Value::Text(&p.installed_time),
+        11 => Value::CommaList(&p.cve_ids),
+        12 => Value::Text(&p.installed_version),
+        13 => Value::Text(&p.candidate_version),
+        14 => Value::List(&p.advisory_ids),
+        15 => Value::Text(p.compliance_level.as_str()),
+        16 => Value::Text(&p.reason),
+        _ => Value::Null,
+    }
 }
 
 /// How hive-style partitions split the tables.
@@ -323,12 +323,21 @@ pub trait TableEncoder: Send + Sized {
     fn create(dest: &Path, columns: Vec<(&'static str, ColumnType)>) -> Result<Self, ReportError>;
     /// Adds one row, its cells in the order of the columns given to `create`.
     fn write_row(&mut self, row: &[Value<'_>]) -> Result<(), ReportError>;
-    /// Adds several rows in order, given as consecutive runs of `width` cells (an encoder may
-    /// add them column by column, in parallel).
-    fn write_rows(&mut self, cells: &[Value<'_>], width: usize) -> Result<(), ReportError> {
-        cells
-            .chunks_exact(width.max(1))
-            .try_for_each(|r| self.write_row(r))
+    /// Adds `rows` rows of `width` cells in order, cell (row, column) being `cell(row,
+    /// column)`; an encoder may add them column by column, in parallel.
+    fn write_cells<'a>(
+        &mut self,
+        rows: usize,
+        width: usize,
+        cell: &(dyn Fn(usize, usize) -> Value<'a> + Sync),
+    ) -> Result<(), ReportError> {
+        let mut row = Vec::with_capacity(width);
+        for r in 0..rows {
+            row.clear();
+            row.extend((0..width).map(|c| cell(r, c)));
+            self.write_row(&row)?;
+        }
+        Ok(())
     }
     /// The end of a batch of hosts (Parquet writes a row group).
     fn end_batch(&mut self) -> Result<(), ReportError> {
@@ -419,7 +428,7 @@ impl<E: TableEncoder> TableSink<E> {
 }
 
 /// Patch rows gathered before they are handed to the encoder.
-const ROWS_AT_ONCE: usize = 8192;
+const ROWS_AT_ONCE: usize = 1 << 16;
 
 /// Removes the partition column's cell from a row (`dropped` is its index).
 fn without(row: &mut Vec<Value<'_>>, dropped: Option<usize>) {
@@ -437,11 +446,31 @@ impl<E: TableEncoder> FleetSink for TableSink<E> {
         };
         let (drop_s, drop_p) = (drop_at(Table::Summaries), drop_at(Table::Patches));
         let mut touched = std::collections::BTreeSet::new();
-        // Patch rows are handed over a few thousand at a time (one partition's), so that an
-        // encoder can fill its columns side by side: their cells, row after row, in one buffer.
-        let mut row = Vec::with_capacity(PATCH_COLUMNS.len());
-        let mut cells: Vec<Value<'_>> = Vec::new();
-        let (mut width, mut cells_part) = (0, String::new());
+        // Patch rows are handed over a partition's run at a time (up to ROWS_AT_ONCE), as the
+        // (host, patch) pairs they come from: an encoder can fill its columns side by side,
+        // each column task reading its own field of every row.
+        let width = PATCH_COLUMNS.len() - usize::from(drop_p.is_some());
+        // The row's column of a table with the partition column taken out.
+        let source_column = |c: usize| c + usize::from(drop_p.is_some_and(|d| c >= d));
+        let mut pending: Vec<(&FleetHost, &PatchRecord)> = Vec::new();
+        let mut pending_part = String::new();
+        let flush = |sink: &mut Self,
+                     pending: &mut Vec<(&FleetHost, &PatchRecord)>,
+                     part: &str|
+         -> Result<(), ReportError> {
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let rows: &[(&FleetHost, &PatchRecord)] = pending;
+            let cell = |r: usize, c: usize| {
+                let (h, p) = rows[r];
+                patch_cell(h, p, source_column(c))
+            };
+            sink.encoder(Table::Patches, part)?
+                .write_cells(rows.len(), width, &cell)?;
+            pending.clear();
+            Ok(())
+        };
         for h in batch {
             let part = self.partition.map(|p| p.dir_name(h)).unwrap_or_default();
             let mut summary = summary_row(h);
@@ -449,29 +478,17 @@ impl<E: TableEncoder> FleetSink for TableSink<E> {
             self.encoder(Table::Summaries, &part)?.write_row(&summary)?;
             touched.insert((Table::Summaries, part.clone()));
             if let Ok(report) = &h.outcome {
-                if part != cells_part || cells.len() >= ROWS_AT_ONCE * width {
-                    if !cells.is_empty() {
-                        self.encoder(Table::Patches, &cells_part)?
-                            .write_rows(&cells, width)?;
-                        cells.clear();
-                    }
-                    cells_part.clone_from(&part);
+                if part != pending_part || pending.len() >= ROWS_AT_ONCE {
+                    flush(self, &mut pending, &pending_part)?;
+                    pending_part.clone_from(&part);
                 }
-                for p in &report.patches {
-                    patch_row(h, p, &mut row);
-                    without(&mut row, drop_p);
-                    width = row.len();
-                    cells.append(&mut row);
-                }
+                pending.extend(report.patches.iter().map(|p| (h, p)));
                 // The encoder exists (with its schema) even when the host has no patches.
                 self.encoder(Table::Patches, &part)?;
                 touched.insert((Table::Patches, part));
             }
         }
-        if !cells.is_empty() {
-            self.encoder(Table::Patches, &cells_part)?
-                .write_rows(&cells, width)?;
-        }
+        flush(self, &mut pending, &pending_part)?;
         for key in touched {
             if let Some(enc) = self.open.get_mut(&key) {
                 enc.end_batch()?;

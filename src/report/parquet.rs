@@ -170,16 +170,30 @@ impl TableEncoder for ParquetTable {
         Ok(())
     }
 
-    fn write_rows(&mut self, cells: &[Value<'_>], width: usize) -> Result<(), ReportError> {
+    fn write_cells<'a>(
+        &mut self,
+        rows: usize,
+        width: usize,
+        cell: &(dyn Fn(usize, usize) -> Value<'a> + Sync),
+    ) -> Result<(), ReportError> {
         use rayon::prelude::*;
-        let width = width.max(1);
         // Each column's builder is filled by one task: the columns side by side.
-        self.builders.par_iter_mut().enumerate().for_each(|(c, b)| {
-            for row in cells.chunks_exact(width) {
-                append(b, row.get(c).unwrap_or(&Value::Null));
+        self.builders
+            .par_iter_mut()
+            .take(width)
+            .enumerate()
+            .for_each(|(c, b)| {
+                for r in 0..rows {
+                    append(b, &cell(r, c));
+                }
+            });
+        // Columns beyond `width` (none when the caller gives every column) are nulls.
+        for b in self.builders.iter_mut().skip(width) {
+            for _ in 0..rows {
+                append(b, &Value::Null);
             }
-        });
-        self.rows += cells.len() / width;
+        }
+        self.rows += rows;
         Ok(())
     }
 
@@ -564,8 +578,10 @@ mod tests {
             let mut table = ParquetTable::create(&dest, PATCH_COLUMNS.to_vec()).unwrap();
             for chunk in rows.chunks(1234) {
                 if together {
-                    let cells: Vec<Value<'_>> = chunk.iter().flatten().cloned().collect();
-                    table.write_rows(&cells, PATCH_COLUMNS.len()).unwrap();
+                    let cell = |r: usize, c: usize| chunk[r][c].clone();
+                    table
+                        .write_cells(chunk.len(), PATCH_COLUMNS.len(), &cell)
+                        .unwrap();
                 } else {
                     chunk.iter().for_each(|r| table.write_row(r).unwrap());
                 }

@@ -1,6 +1,7 @@
 //! Running a fleet: every repository set read once and shared (`Arc`) by the hosts that use
-//! it; hosts scanned in parallel (rayon) in batches, each batch written while the next is
-//! scanned, in the same pool, so memory holds the indexes plus about two batches of hosts.
+//! it; hosts scanned in parallel (rayon) in batches, each batch written while the next ones
+//! are scanned, in the same pool, so memory holds the indexes plus about three batches of
+//! hosts.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -221,27 +222,42 @@ pub fn run(
 
     let bar = progress_bar(manifest.hosts.len(), opts.progress);
     let mut summary = RunSummary::default();
-    // Batch k is written while batch k+1 is scanned, both in the pool: `--jobs` threads do all
-    // the work (a worker that finishes its part helps with the other), so one job means one
-    // thread. Writing keeps manifest order; memory holds about two batches of hosts.
-    let written = pool.install(|| -> Result<Vec<PathBuf>, ReportError> {
-        let mut pending: Option<Vec<FleetHost>> = None;
+    // Batches are scanned on this thread's behalf and written on a writer thread's, both as
+    // jobs of the one pool: `--jobs` threads do all the work, a worker taking whichever job is
+    // waiting (one job means one thread). The writer takes batches in manifest order through
+    // a one-slot channel, so scanning runs at most a batch ahead of the batch in the channel:
+    // memory holds about three batches of hosts.
+    let written = std::thread::scope(|scope| -> Result<Vec<PathBuf>, ReportError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FleetHost>>(1);
+        let pool = &pool;
+        let writer = std::thread::Builder::new()
+            .name("patchscan-writer".into())
+            .spawn_scoped(scope, move || -> Result<Vec<PathBuf>, ReportError> {
+                for batch in rx {
+                    pool.install(|| write_batch(&mut sinks, Some(&batch)))?;
+                    // Freed here, off the scanning side.
+                    drop(batch);
+                }
+                pool.install(|| {
+                    let mut files = Vec::new();
+                    for sink in sinks.iter_mut() {
+                        files.extend(sink.finish()?);
+                    }
+                    Ok(files)
+                })
+            })
+            .map_err(|e| ReportError::Thread(e.to_string()))?;
         for chunk in manifest.hosts.chunks(opts.batch.max(1)) {
-            let previous = pending.take();
-            let (wrote, batch) = rayon::join(
-                || write_batch(&mut sinks, previous.as_deref()),
-                || {
-                    chunk
-                        .par_iter()
-                        .map(|entry| {
-                            let host = scan_host_guarded(entry, manifest, &indexes, &shared, opts);
-                            bar.inc(1);
-                            host
-                        })
-                        .collect::<Vec<FleetHost>>()
-                },
-            );
-            wrote?;
+            let batch = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|entry| {
+                        let host = scan_host_guarded(entry, manifest, &indexes, &shared, opts);
+                        bar.inc(1);
+                        host
+                    })
+                    .collect::<Vec<FleetHost>>()
+            });
             for h in &batch {
                 summary.hosts += 1;
                 match h.status() {
@@ -250,14 +266,15 @@ pub fn run(
                     _ => summary.failed += 1,
                 }
             }
-            pending = Some(batch);
+            // A writer that stopped (an error) no longer receives: its error is the outcome.
+            if tx.send(batch).is_err() {
+                break;
+            }
         }
-        write_batch(&mut sinks, pending.as_deref())?;
-        let mut files = Vec::new();
-        for sink in sinks.iter_mut() {
-            files.extend(sink.finish()?);
-        }
-        Ok(files)
+        drop(tx);
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     });
     bar.finish_and_clear();
     summary.files = written?;

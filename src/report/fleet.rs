@@ -299,6 +299,8 @@ pub enum ReportError {
     Encode { path: PathBuf, message: String },
     #[error("{}: {message}", .path.display())]
     Read { path: PathBuf, message: String },
+    #[error("cannot start the writer thread: {0}")]
+    Thread(String),
 }
 
 impl ReportError {

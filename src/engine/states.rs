@@ -318,14 +318,15 @@ pub fn format_time(t: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = String::with_capacity(20);
+    let mut out = [0u8; 20];
+    let mut at = 0;
     for (value, width, sep) in [
-        (year, 4, '-'),
-        (month, 2, '-'),
-        (day, 2, 'T'),
-        (secs / 3600, 2, ':'),
-        (secs / 60 % 60, 2, ':'),
-        (secs % 60, 2, 'Z'),
+        (year, 4, b'-'),
+        (month, 2, b'-'),
+        (day, 2, b'T'),
+        (secs / 3600, 2, b':'),
+        (secs / 60 % 60, 2, b':'),
+        (secs % 60, 2, b'Z'),
     ] {
         let mut digits = [b'0'; 4];
         let mut v = value;
@@ -333,12 +334,12 @@ pub fn format_time(t: i64) -> String {
             *d = b'0' + (v % 10) as u8;
             v /= 10;
         }
-        for &d in &digits[..width] {
-            out.push(char::from(d));
-        }
-        out.push(sep);
+        out[at..at + width].copy_from_slice(&digits[..width]);
+        out[at + width] = sep;
+        at += width + 1;
     }
-    out
+    // ASCII digits and separators only.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Evaluates one host.

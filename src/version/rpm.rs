@@ -61,11 +61,19 @@ impl RpmEvr {
 
     /// `epoch:version-release` with the epoch always shown (the form reports use).
     pub fn to_full_string(&self) -> String {
-        if self.release.is_empty() {
-            format!("{}:{}", self.epoch, self.version)
-        } else {
-            format!("{}:{}-{}", self.epoch, self.version, self.release)
+        // Built by hand: a fleet report writes millions of these.
+        let mut s = String::with_capacity(self.version.len() + self.release.len() + 22);
+        match u8::try_from(self.epoch) {
+            Ok(e) if e < 10 => s.push(char::from(b'0' + e)),
+            _ => s.push_str(&self.epoch.to_string()),
         }
+        s.push(':');
+        s.push_str(&self.version);
+        if !self.release.is_empty() {
+            s.push('-');
+            s.push_str(&self.release);
+        }
+        s
     }
 }
 
@@ -206,6 +214,26 @@ mod tests {
 
     fn cmp(a: &str, b: &str) -> Ordering {
         RpmEvr::parse(a).unwrap().cmp(&RpmEvr::parse(b).unwrap())
+    }
+
+    #[test]
+    fn full_strings_always_show_the_epoch() {
+        for (epoch, version, release) in [
+            (0, "1.2", "3.el9"),
+            (9, "1.2", "3.el9"),
+            (10, "1.2", ""),
+            (255, "2.0", "1"),
+            (256, "2.0", "1"),
+            (u64::MAX, "0", "0"),
+        ] {
+            let evr = RpmEvr::new(epoch, version, release);
+            let expected = if release.is_empty() {
+                format!("{epoch}:{version}")
+            } else {
+                format!("{epoch}:{version}-{release}")
+            };
+            assert_eq!(evr.to_full_string(), expected);
+        }
     }
 
     #[test]

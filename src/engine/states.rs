@@ -393,7 +393,11 @@ pub fn evaluate_host<I: InstalledView + Sync>(
     // Grouped by state (declaration order, as `Ord` sorts them), name.arch order within each:
     // a stable sort of the decisions themselves moved each one many times.
     let mut used: HashSet<String> = HashSet::new();
-    let mut by_state: [Vec<Decision>; STATES] = Default::default();
+    let mut sizes = [0usize; STATES];
+    for (d, _) in &judged {
+        sizes[d.state as usize] += 1;
+    }
+    let mut by_state: [Vec<Decision>; STATES] = sizes.map(Vec::with_capacity);
     for (d, u) in judged {
         used.extend(u);
         by_state[d.state as usize].push(d);

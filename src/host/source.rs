@@ -211,7 +211,12 @@ pub fn read_inventory(
     bytes: &[u8],
     overrides: &Overrides,
 ) -> Result<HostFacts, SourceError> {
-    let text = String::from_utf8_lossy(bytes);
+    // Validated first on the fast path (an inventory is nearly always UTF-8); only a file that
+    // is not takes the slower lossy conversion.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     let sections = sections(path, &text)?;
     let find = |name: &str| sections.iter().find(|s| s.name == name);
     let err = |line, message: String| SourceError::Inventory {
@@ -298,7 +303,7 @@ fn tag(value: &str) -> Option<&str> {
 
 /// The `@rpm` section: one package per line, tab-separated as the documented `--qf` prints.
 fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, SourceError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(memchr::memchr_iter(b'\n', section.body.as_bytes()).count());
     for (i, line) in section.body.lines().enumerate() {
         let line_no = section.first_line + i;
         if line.trim().is_empty() {

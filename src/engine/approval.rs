@@ -258,6 +258,9 @@ pub fn evaluate(facts: &PatchFacts<'_>, ctx: &Context<'_>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::baseline::{self, predefined};
+    use crate::version::RpmEvr;
+    use std::path::Path;
 
     #[test]
     fn classifications_are_title_case_ascii_or_not() {
@@ -273,9 +276,6 @@ mod tests {
             assert_eq!(canonical_classification(kind), want, "{kind:?}");
         }
     }
-    use crate::baseline::{self, predefined};
-    use crate::version::RpmEvr;
-    use std::path::Path;
 
     const NOW: i64 = 1_763_000_000; // 2025-11-13T02:13:20Z
 

@@ -773,11 +773,19 @@ impl<'i> VerdictTable<'i> {
                         j.reason = Some(describe(j, index));
                     }
                 }
+                // As not installed, a name.arch takes its highest approved version: what
+                // `best_not_installed` finds, from the versions judged above.
                 let arches = distinct_arches(list)
                     .map(|arch| {
+                        let of_arch = || versions.iter().filter(|j| j.pkg.nevra.arch == arch);
                         let mut used = Vec::new();
-                        let decision = best_not_installed(ctx, index, host, arch, list, &mut used)
-                            .map(|best| not_applicable_decision(name, arch, &best, index));
+                        for j in of_arch() {
+                            j.verdict.note_entries(&mut used);
+                        }
+                        let decision = of_arch()
+                            .filter(|j| j.verdict.is_approved())
+                            .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
+                            .map(|best| not_applicable_decision(name, arch, best, index));
                         NotInstalledSlot {
                             arch: arch.to_string(),
                             decision,

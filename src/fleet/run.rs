@@ -188,15 +188,10 @@ fn progress_bar(hosts: usize, wanted: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// Hands one batch (if any) to every sink.
-fn write_batch(
-    sinks: &mut [Box<dyn FleetSink>],
-    batch: Option<&[FleetHost]>,
-) -> Result<(), ReportError> {
-    if let Some(batch) = batch {
-        for sink in sinks.iter_mut() {
-            sink.write(batch)?;
-        }
+/// Hands one batch to every sink.
+fn write_batch(sinks: &mut [Box<dyn FleetSink>], batch: &[FleetHost]) -> Result<(), ReportError> {
+    for sink in sinks.iter_mut() {
+        sink.write(batch)?;
     }
     Ok(())
 }
@@ -233,10 +228,9 @@ pub fn run(
         let writer = std::thread::Builder::new()
             .name("patchscan-writer".into())
             .spawn_scoped(scope, move || -> Result<Vec<PathBuf>, ReportError> {
+                // Each batch is freed here, off the scanning side.
                 for batch in rx {
-                    pool.install(|| write_batch(&mut sinks, Some(&batch)))?;
-                    // Freed here, off the scanning side.
-                    drop(batch);
+                    pool.install(|| write_batch(&mut sinks, &batch))?;
                 }
                 pool.install(|| {
                     let mut files = Vec::new();

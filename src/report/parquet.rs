@@ -546,8 +546,6 @@ mod tests {
     use super::*;
     use crate::report::fleet::{PATCH_COLUMNS, SUMMARY_COLUMNS};
 
-    /// Both tables written with a null, an empty list and a timestamp, then read back: the
-    /// types polars reads are the ones the schema documents.
     #[test]
     fn rows_added_together_write_the_file_rows_added_one_by_one_write() {
         let dir = tempfile::tempdir().unwrap();
@@ -595,6 +593,8 @@ mod tests {
         assert!(one_by_one == together, "the same bytes either way");
     }
 
+    /// Both tables written with a null, an empty list and a timestamp, then read back: the
+    /// types polars reads are the ones the schema documents.
     #[test]
     fn tables_read_back_with_their_types() {
         let dir = tempfile::tempdir().unwrap();

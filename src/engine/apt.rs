@@ -254,11 +254,17 @@ pub fn evaluate_host(
     }
 
     // Not installed: NotApplicable when some version for one of the host's architectures is
-    // approved.
+    // approved. The index's names are judged in chunks on the pool's threads (each chunk with
+    // its own verdict cache); the results are joined in the index's order, so the outcome does
+    // not depend on the split.
     // (Not sorted here: the report sorts what it lists; 60,000 NotApplicable decisions of an
     // approve-all baseline would otherwise be moved around for nothing.)
-    let installed_names: HashSet<&str, foldhash::fast::RandomState> =
-        installed_keys.iter().map(|(n, _)| *n).collect();
+    let mut name_installed = vec![false; index.packages.len()];
+    for (n, _) in &installed_keys {
+        if let Some(i) = index.packages.position(n) {
+            name_installed[i] = true;
+        }
+    }
     let mut host_arches: Vec<&str> = installed_keys
         .iter()
         .map(|(_, a)| *a)
@@ -267,60 +273,75 @@ pub fn evaluate_host(
         .collect();
     host_arches.sort_unstable();
     host_arches.dedup();
-    if list_not_applicable {
-        out.not_applicable.reserve(index.packages.len());
-    }
-    for (name, versions) in index.packages.iter() {
-        let name_installed = installed_names.contains(name);
-        // The best approved version per architecture (one or two architectures per name).
-        let mut best: smallvec::SmallVec<[(&str, Judged<'_>); 2]> = smallvec::SmallVec::new();
-        for v in versions {
-            let arch: &str = &v.arch;
-            let applies = if arch == "all" {
-                !name_installed
-            } else {
-                host_arches.contains(&arch)
-                    && !(name_installed && installed_keys.contains(&(name, arch)))
-            };
-            if !applies || !enabled(v, selection) {
-                continue;
-            }
-            let j = judge(name, v, selection, ctx, &mut used, &mut cache);
-            if !j.verdict.is_approved() {
-                continue;
-            }
-            match best.iter_mut().find(|(a, _)| *a == arch) {
-                Some((_, b)) => {
-                    if j.pkg.version > b.pkg.version {
-                        *b = j;
-                    }
+    let judge_chunk = |offset: usize, entries: &[crate::repo::apt::NameEntry]| {
+        let mut used: HashSet<String> = HashSet::new();
+        let mut cache = VerdictCache::default();
+        let mut counted = 0u64;
+        let mut listed = Vec::new();
+        for (k, entry) in entries.iter().enumerate() {
+            let name: &str = &entry.name;
+            let name_installed = name_installed[offset + k];
+            // The best approved version per architecture (one or two architectures per name).
+            let mut best: smallvec::SmallVec<[(&str, Judged<'_>); 2]> = smallvec::SmallVec::new();
+            for v in &entry.versions {
+                let arch: &str = &v.arch;
+                let applies = if arch == "all" {
+                    !name_installed
+                } else {
+                    host_arches.contains(&arch)
+                        && !(name_installed && installed_keys.contains(&(name, arch)))
+                };
+                if !applies || !enabled(v, selection) {
+                    continue;
                 }
-                None => best.push((arch, j)),
+                let j = judge(name, v, selection, ctx, &mut used, &mut cache);
+                if !j.verdict.is_approved() {
+                    continue;
+                }
+                match best.iter_mut().find(|(a, _)| *a == arch) {
+                    Some((_, b)) => {
+                        if j.pkg.version > b.pkg.version {
+                            *b = j;
+                        }
+                    }
+                    None => best.push((arch, j)),
+                }
+            }
+            if !list_not_applicable {
+                counted += best.len() as u64;
+                continue;
+            }
+            for (arch, best) in best {
+                listed.push(Decision::not_applicable(
+                    name,
+                    arch,
+                    PackageVersion::Deb(best.pkg.version.clone()),
+                    best.verdict.compliance_level,
+                    String::from("not installed; a version is approved"),
+                ));
             }
         }
-        if !list_not_applicable {
-            out.not_applicable_unlisted += best.len() as u64;
-            continue;
+        (counted, listed, used)
+    };
+    const NAMES_AT_ONCE: usize = 8192;
+    let chunks: Vec<(u64, Vec<Decision>, HashSet<String>)> = {
+        use rayon::prelude::*;
+        index
+            .packages
+            .entries()
+            .par_chunks(NAMES_AT_ONCE)
+            .enumerate()
+            .map(|(c, entries)| judge_chunk(c * NAMES_AT_ONCE, entries))
+            .collect()
+    };
+    for (counted, listed, chunk_used) in chunks {
+        out.not_applicable_unlisted += counted;
+        if out.not_applicable.is_empty() {
+            out.not_applicable = listed;
+        } else {
+            out.not_applicable.extend(listed);
         }
-        for (arch, best) in best {
-            out.not_applicable.push(Decision {
-                name: name.to_string(),
-                arch: arch.to_string(),
-                state: PatchState::NotApplicable,
-                installed: None,
-                candidate: Some(PackageVersion::Deb(best.pkg.version.clone())),
-                // AWS omits Classification and Severity for NotApplicable (spec §5.1).
-                classification: String::new(),
-                severity: String::new(),
-                compliance_level: best.verdict.compliance_level,
-                advisory_ids: Vec::new(),
-                cves: Vec::new(),
-                installed_time: None,
-                release_time: None,
-                date_source: None,
-                reason: String::from("not installed; a version is approved"),
-            });
-        }
+        used.extend(chunk_used);
     }
 
     for p in b.approved_patches.iter().chain(&b.rejected_patches) {

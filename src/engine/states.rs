@@ -137,6 +137,33 @@ impl Decision {
             reason: String::new(),
         }
     }
+
+    /// A not-installed name.arch with an approved version: NotApplicable. AWS omits
+    /// Classification and Severity for NotApplicable (spec §5.1).
+    pub fn not_applicable(
+        name: &str,
+        arch: &str,
+        candidate: PackageVersion,
+        compliance_level: ComplianceLevel,
+        reason: String,
+    ) -> Self {
+        Decision {
+            name: name.to_string(),
+            arch: arch.to_string(),
+            state: PatchState::NotApplicable,
+            installed: None,
+            candidate: Some(candidate),
+            classification: String::new(),
+            severity: String::new(),
+            compliance_level,
+            advisory_ids: Vec::new(),
+            cves: Vec::new(),
+            installed_time: None,
+            release_time: None,
+            date_source: None,
+            reason,
+        }
+    }
 }
 
 /// The outcome for one host.
@@ -678,20 +705,15 @@ fn not_applicable_decision(
     index: &UpdateIndex,
 ) -> Decision {
     Decision {
-        name: name.to_string(),
-        arch: arch.to_string(),
-        state: PatchState::NotApplicable,
-        installed: None,
-        candidate: Some(PackageVersion::Rpm(best.pkg.nevra.evr.clone())),
-        classification: String::new(),
-        severity: String::new(),
-        compliance_level: best.verdict.compliance_level,
-        advisory_ids: Vec::new(),
-        cves: Vec::new(),
-        installed_time: None,
         release_time: Some(best.release.0),
         date_source: Some(best.release.1),
-        reason: format!("not installed; {}", best.reason(index)),
+        ..Decision::not_applicable(
+            name,
+            arch,
+            PackageVersion::Rpm(best.pkg.nevra.evr.clone()),
+            best.verdict.compliance_level,
+            format!("not installed; {}", best.reason(index)),
+        )
     }
 }
 

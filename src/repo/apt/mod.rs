@@ -15,7 +15,6 @@ pub mod packages;
 pub mod release;
 pub mod sources;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -102,56 +101,97 @@ pub struct AptIndex {
     pub host_lists: bool,
 }
 
-/// Available versions by package name. The map holds only the name and an index into a dense
-/// vector of version lists (a map of whole version lists, spread over its buckets, touched
-/// three times the memory); foldhash because the index is built from files per run, so hash
-/// flooding is not a concern, and SipHash was a tenth of the load time. Most names have one
-/// version, kept inline.
+/// Available versions by package name: a dense vector of (name, versions) entries in the
+/// order names were first seen, and a hash table of positions into it (a map of whole version
+/// lists, spread over its buckets, touched three times the memory). The entries can be walked
+/// in order and split between threads; foldhash because the index is built from files per run,
+/// so hash flooding is not a concern, and SipHash was a tenth of the load time. Most names have
+/// one version, kept inline.
 #[derive(Debug, Default)]
 pub struct NameTable {
-    names: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
-    versions: Vec<smallvec::SmallVec<[AvailableDeb; 1]>>,
+    positions: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    entries: Vec<NameEntry>,
+}
+
+/// One package name with every available version of it.
+#[derive(Debug)]
+pub struct NameEntry {
+    pub name: Box<str>,
+    pub versions: smallvec::SmallVec<[AvailableDeb; 1]>,
 }
 
 impl NameTable {
     fn with_capacity(n: usize) -> Self {
         let mut t = NameTable::default();
-        t.names.reserve(n);
-        t.versions.reserve(n);
+        t.positions.reserve(n, |_| 0);
+        t.entries.reserve(n);
         t
+    }
+
+    fn hash(&self, name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(name)
+    }
+
+    /// The position of `name` among [`NameTable::entries`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let entries = &self.entries;
+        self.positions
+            .find(self.hash(name), |&i| &*entries[i as usize].name == name)
+            .map(|&i| i as usize)
     }
 
     /// The versions of `name` (empty when no list has it).
     pub fn get(&self, name: &str) -> &[AvailableDeb] {
-        match self.names.get(name) {
-            Some(&i) => &self.versions[i as usize],
+        match self.position(name) {
+            Some(i) => &self.entries[i].versions,
             None => &[],
         }
     }
 
-    /// Every name with its versions, in no particular order.
+    /// Every name with its versions, in the order the names were first read.
+    pub fn entries(&self) -> &[NameEntry] {
+        &self.entries
+    }
+
+    /// Every name with its versions.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[AvailableDeb])> {
-        self.names
-            .iter()
-            .map(|(n, &i)| (&**n, &self.versions[i as usize][..]))
+        self.entries.iter().map(|e| (&*e.name, &e.versions[..]))
     }
 
     /// Number of names.
     pub fn len(&self) -> usize {
-        self.versions.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.versions.is_empty()
+        self.entries.is_empty()
     }
 
     fn slot(&mut self, name: Box<str>) -> &mut smallvec::SmallVec<[AvailableDeb; 1]> {
-        let next = self.versions.len() as u32;
-        let i = *self.names.entry(name).or_insert(next);
-        if i == next {
-            self.versions.push(smallvec::SmallVec::new());
-        }
-        &mut self.versions[i as usize]
+        let hash = self.hash(&name);
+        let (entries, hasher) = (&mut self.entries, &self.hasher);
+        let i = match self.positions.entry(
+            hash,
+            |&i| entries[i as usize].name == name,
+            |&i| {
+                use std::hash::BuildHasher;
+                hasher.hash_one(&*entries[i as usize].name)
+            },
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => *o.get() as usize,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let i = entries.len();
+                v.insert(i as u32);
+                entries.push(NameEntry {
+                    name,
+                    versions: smallvec::SmallVec::new(),
+                });
+                i
+            }
+        };
+        &mut entries[i].versions
     }
 }
 
@@ -240,7 +280,7 @@ impl AptIndex {
 
     /// Number of available versions.
     pub fn package_count(&self) -> usize {
-        self.packages.versions.iter().map(|v| v.len()).sum()
+        self.packages.entries.iter().map(|e| e.versions.len()).sum()
     }
 }
 
@@ -268,12 +308,7 @@ fn insert(map: &mut NameTable, p: PackageStanza, idx: u32) {
 
 /// Merges one list's map into another's.
 fn merge(into: &mut NameTable, from: NameTable) {
-    let NameTable {
-        names,
-        mut versions,
-    } = from;
-    for (name, i) in names {
-        let versions = std::mem::take(&mut versions[i as usize]);
+    for NameEntry { name, versions } in from.entries {
         let target = into.slot(name);
         for v in versions {
             match target
@@ -589,13 +624,27 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
         },
         || {
             // Each list straight into a map of its own (the big one is built while it is
-            // still being decompressed), then the smaller maps merged into the largest.
+            // still being decompressed), then the smaller maps merged into the largest. The
+            // largest list's map has room for every list's names from the start: growing its
+            // vector of 60,000 entries while merging copied it and faulted in fresh pages on
+            // one thread while the other had nothing to do.
+            let estimates: Vec<usize> = found
+                .iter()
+                .map(|f| packages::estimated_stanzas(&f.list.path))
+                .collect();
+            let largest =
+                (0..estimates.len()).max_by_key(|&i| (estimates[i], std::cmp::Reverse(i)));
+            let total: usize = estimates.iter().sum();
             found
                 .par_iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let mut map =
-                        NameTable::with_capacity(packages::estimated_stanzas(&f.list.path));
+                    let room = if Some(i) == largest {
+                        total + total / 8
+                    } else {
+                        estimates[i]
+                    };
+                    let mut map = NameTable::with_capacity(room);
                     let idx = i as u32;
                     packages::read_packages_with(&f.list.path, &mut |s| insert(&mut map, s, idx))?;
                     Ok(map)

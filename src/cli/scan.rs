@@ -1,6 +1,6 @@
 //! `patchscan scan`: Patch Manager's verdict for one host, from files alone.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, Result};
@@ -131,7 +131,11 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     // The process ends after printing: skip freeing the index.
     let mut report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
     match args.format {
-        ScanFormat::Json => println!("{}", report.to_json_pretty()?),
+        ScanFormat::Json => {
+            let mut out = std::io::stdout().lock();
+            report.write_json_pretty(&mut out)?;
+            writeln!(out)?;
+        }
         ScanFormat::Table => {
             let colour = std::io::stdout().is_terminal();
             print!("{}", table::render(&report, colour, args.explain));

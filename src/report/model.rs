@@ -216,6 +216,15 @@ impl HostReport {
     /// the report is serialised as itself with the records taken out for the moment, so every
     /// field the type has is written.
     pub fn to_json_pretty(&mut self) -> serde_json::Result<String> {
+        let mut out = Vec::new();
+        self.write_json_pretty(&mut out)?;
+        // Only serde_json's output and ASCII punctuation were written.
+        String::from_utf8(out).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
+    }
+
+    /// [`HostReport::to_json_pretty`]'s text, written to `out` piece by piece
+    /// (the records' text is never gathered into one string).
+    pub fn write_json_pretty(&mut self, out: &mut impl std::io::Write) -> serde_json::Result<()> {
         let patches = std::mem::take(&mut self.patches);
         let frame = serde_json::to_string_pretty(&*self);
         self.patches = patches;
@@ -223,49 +232,126 @@ impl HostReport {
         // Strings are written escaped (no raw quote or newline), so this is the field itself.
         const EMPTY: &str = "\n  \"Patches\": []";
         let Some(at) = frame.find(EMPTY).filter(|_| !self.patches.is_empty()) else {
-            return Ok(frame);
+            return out
+                .write_all(frame.as_bytes())
+                .map_err(serde_json::Error::io);
         };
-        // Each record as written at the top level, then indented to its place in the array
-        // (every newline in pretty JSON is between tokens).
-        let chunks: Vec<String> = self
+        // Each record written straight at its depth in the array (two levels in).
+        let chunks: Vec<Vec<u8>> = self
             .patches
             .par_chunks(64)
             .map(|chunk| {
-                let mut out = String::new();
-                for (i, record) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(",\n");
-                    }
-                    let one = serde_json::to_string_pretty(record)?;
-                    for (j, line) in one.split('\n').enumerate() {
-                        if j > 0 {
-                            out.push('\n');
-                        }
-                        out.push_str("    ");
-                        out.push_str(line);
-                    }
+                let mut text = Vec::with_capacity(chunk.len() * 600);
+                for record in chunk {
+                    text.extend_from_slice(b",\n    ");
+                    let mut ser = serde_json::Serializer::with_formatter(
+                        &mut text,
+                        Nested {
+                            depth: 2,
+                            has_value: false,
+                        },
+                    );
+                    serde::Serialize::serialize(record, &mut ser)?;
                 }
-                Ok(out)
+                Ok(text)
             })
             .collect::<serde_json::Result<_>>()?;
-        let size = frame.len() + chunks.iter().map(|c| c.len() + 2).sum::<usize>() + 16;
-        let mut json = String::with_capacity(size);
-        json.push_str(&frame[..at]);
-        json.push_str("\n  \"Patches\": [\n");
+        let mut write = |bytes: &[u8]| out.write_all(bytes).map_err(serde_json::Error::io);
+        write(&frame.as_bytes()[..at])?;
+        write(b"\n  \"Patches\": [")?;
         for (i, chunk) in chunks.iter().enumerate() {
-            if i > 0 {
-                json.push_str(",\n");
-            }
-            json.push_str(chunk);
+            // Each record's text starts with its separator: the first one has no comma.
+            write(if i == 0 { &chunk[1..] } else { chunk })?;
         }
-        json.push_str("\n  ]");
-        json.push_str(&frame[at + EMPTY.len()..]);
-        Ok(json)
+        write(b"\n  ]")?;
+        write(&frame.as_bytes()[at + EMPTY.len()..])
     }
 
     /// Whether any patch makes the host non-compliant.
     pub fn is_non_compliant(&self) -> bool {
         self.patch_state.non_compliant_severity.is_some()
+    }
+}
+
+/// serde_json's pretty layout (two spaces a level) for a value that starts `depth` levels
+/// in: what `to_string_pretty` writes for it inside its parents, without indenting afterwards.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = self.depth * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(c)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, c: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(c)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.line(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 

@@ -174,3 +174,91 @@ fn agrees_with_a_fresh_apt_run_on_the_real_capture() {
     let ours = missing(&scan(&root, Some(&approve_all("DEBIAN"))));
     assert_same(&ours, &apt, "approve-all vs a fresh apt list --upgradable");
 }
+
+/// NotApplicable over the whole archive (63,000 names, judged in chunks on several threads):
+/// with every version approved, the count equals the name.arch pairs of the lists that apply
+/// to the host (an `all` package whose name is not installed; an amd64 one whose name.arch is
+/// not), worked out here from the lists and dpkg-query's view; listing them gives the same
+/// count and the same pairs, each with the highest version of any list.
+#[test]
+fn not_applicable_covers_every_name_of_the_archive_once() {
+    use std::collections::{BTreeSet, HashMap};
+    use std::io::Read;
+    let installed: BTreeSet<(String, String)> = read("dpkg-status.dpkg-query.tsv")
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains("\tinstall ok installed\t"))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert_eq!(installed.len(), 758);
+    let names: BTreeSet<&str> = installed.iter().map(|(n, _)| n.as_str()).collect();
+    let mut expected: HashMap<String, Vec<String>> = HashMap::new();
+    for e in std::fs::read_dir(capture()).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().ends_with("_Packages.xz") {
+            continue;
+        }
+        let mut text = String::new();
+        liblzma::read::XzDecoder::new(std::fs::File::open(&p).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        for stanza in text.split("\n\n").filter(|s| !s.trim().is_empty()) {
+            let field = |name: &str| {
+                stanza
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(": ")))
+                    .unwrap_or_else(|| panic!("{}: no {name} in {stanza}", p.display()))
+            };
+            let (name, arch) = (field("Package"), field("Architecture"));
+            let applies = match arch {
+                "all" => !names.contains(name),
+                "amd64" => !installed.contains(&(name.to_string(), arch.to_string())),
+                _ => false,
+            };
+            if applies {
+                expected
+                    .entry(format!("{name}.{arch}"))
+                    .or_default()
+                    .push(field("Version").to_string());
+            }
+        }
+    }
+    assert!(expected.len() > 60_000, "{}", expected.len());
+    let dir = tempfile::tempdir().unwrap();
+    let root = assemble(dir.path());
+    let counted = scan(&root, Some(&approve_all("DEBIAN")));
+    assert_eq!(
+        counted["PatchState"]["NotApplicableCount"],
+        expected.len() as u64
+    );
+    let now = read("captured-at.txt");
+    let listed = scan_json(
+        &[
+            "--root",
+            root.to_str().unwrap(),
+            "--now",
+            now.trim(),
+            "--include-not-applicable",
+        ],
+        Some(&approve_all("DEBIAN")),
+    )
+    .0;
+    let na = patches(&listed, "NotApplicable");
+    assert_eq!(na.len(), expected.len());
+    for (kb, versions) in &expected {
+        let highest = versions
+            .iter()
+            .max_by(|a, b| {
+                let (a, b) = (
+                    patchscan::version::DebVersion::parse(a).unwrap(),
+                    patchscan::version::DebVersion::parse(b).unwrap(),
+                );
+                a.cmp(&b)
+            })
+            .unwrap();
+        assert_eq!(na.get(kb), Some(highest), "{kb}");
+    }
+}

@@ -16,12 +16,12 @@ use super::VersionError;
 /// Equality follows the ordering (`1.0` equals `1.00`), so there is no `Hash`.
 #[derive(Debug, Clone)]
 pub struct DebVersion {
-    text: String,
+    text: Box<str>,
     epoch: u32,
     /// Byte range of the upstream version in `text`.
-    upstream: (usize, usize),
+    upstream: (u32, u32),
     /// Byte range of the revision in `text` (empty when there is none).
-    revision: (usize, usize),
+    revision: (u32, u32),
 }
 
 impl DebVersion {
@@ -37,13 +37,21 @@ impl DebVersion {
         if text.is_empty() {
             return Err(err("empty version"));
         }
-        if let Some(c) = text
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || ".+-~:_".contains(*c)))
-        {
+        if text.len() > u32::MAX as usize {
+            return Err(err("version is too long"));
+        }
+        let allowed = |b: u8| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'~' | b':' | b'_')
+        };
+        if !text.bytes().all(allowed) {
+            let c = text
+                .chars()
+                .find(|c| !c.is_ascii() || !allowed(*c as u8))
+                .unwrap_or_default();
             return Err(err(&format!("character {c:?} is not allowed in a version")));
         }
-        let (epoch, upstream_start) = match text.find(':') {
+        let bytes = text.as_bytes();
+        let (epoch, upstream_start) = match memchr::memchr(b':', bytes) {
             Some(i) => {
                 let digits = &text[..i];
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -56,8 +64,8 @@ impl DebVersion {
             }
             None => (0, 0),
         };
-        let rest = &text[upstream_start..];
-        let (upstream, revision) = match rest.rfind('-') {
+        let rest = &bytes[upstream_start..];
+        let (upstream, revision) = match memchr::memrchr(b'-', rest) {
             Some(i) => (
                 (upstream_start, upstream_start + i),
                 (upstream_start + i + 1, text.len()),
@@ -67,14 +75,16 @@ impl DebVersion {
         if upstream.0 == upstream.1 {
             return Err(err("empty upstream version"));
         }
-        if revision.0 == revision.1 && rest.ends_with('-') {
+        if revision.0 == revision.1 && rest.ends_with(b"-") {
             return Err(err("empty revision after '-'"));
         }
+        // Every offset is at most `text.len()`, checked above to fit.
+        let narrow = |(a, b): (usize, usize)| (a as u32, b as u32);
         Ok(DebVersion {
-            text: text.to_string(),
+            text: text.into(),
             epoch,
-            upstream,
-            revision,
+            upstream: narrow(upstream),
+            revision: narrow(revision),
         })
     }
 
@@ -90,12 +100,12 @@ impl DebVersion {
 
     /// The upstream version.
     pub fn upstream(&self) -> &str {
-        &self.text[self.upstream.0..self.upstream.1]
+        &self.text[self.upstream.0 as usize..self.upstream.1 as usize]
     }
 
     /// The Debian revision (empty when absent, which dpkg orders as `0`).
     pub fn revision(&self) -> &str {
-        &self.text[self.revision.0..self.revision.1]
+        &self.text[self.revision.0 as usize..self.revision.1 as usize]
     }
 }
 

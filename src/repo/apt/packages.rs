@@ -60,16 +60,33 @@ pub fn estimated_stanzas(path: &Path) -> usize {
     (size as f64 * ratio / 800.0) as usize
 }
 
-/// Interns the few distinct Architecture/Priority/Section strings of an index.
+/// Interns the few distinct Architecture/Priority/Section strings of an index. Consecutive
+/// stanzas mostly repeat a field's value, so the last value of each field is compared first.
 #[derive(Default)]
-struct Strings<'a>(HashMap<&'a [u8], Arc<str>, foldhash::fast::RandomState>);
+struct Strings<'a> {
+    map: HashMap<&'a [u8], Arc<str>, foldhash::fast::RandomState>,
+    last: [Option<(&'a [u8], Arc<str>)>; 3],
+}
+
+/// The fields [`Strings`] remembers a last value of.
+const ARCH: usize = 0;
+const PRIORITY: usize = 1;
+const SECTION: usize = 2;
 
 impl<'a> Strings<'a> {
-    fn get(&mut self, v: &'a [u8]) -> Arc<str> {
-        self.0
+    fn get(&mut self, field: usize, v: &'a [u8]) -> Arc<str> {
+        if let Some((bytes, shared)) = &self.last[field] {
+            if *bytes == v {
+                return shared.clone();
+            }
+        }
+        let shared = self
+            .map
             .entry(v)
             .or_insert_with(|| Arc::from(deb822::lossy(v).as_ref()))
-            .clone()
+            .clone();
+        self.last[field] = Some((v, shared.clone()));
+        shared
     }
 }
 
@@ -200,9 +217,9 @@ fn parse_piece_into(
         sink(PackageStanza {
             name: name_text.into(),
             version,
-            arch: strings.get(arch.value()),
-            priority: priority.map(|p| strings.get(p)),
-            section: section.map(|s| strings.get(s)),
+            arch: strings.get(ARCH, arch.value()),
+            priority: priority.map(|p| strings.get(PRIORITY, p)),
+            section: section.map(|s| strings.get(SECTION, s)),
         });
     }
 }

@@ -255,15 +255,33 @@ pub(crate) fn read_children<T>(
     path: &Path,
     root: &'static str,
     child: &str,
+    read: impl FnMut(&str) -> Lean<Option<T>>,
+) -> Lean<Vec<T>> {
+    read_every_child(path, root, child, (1, 0), read)
+}
+
+/// [`read_children`] for the children whose position `i` (from 0) has `i % every.0 ==
+/// every.1`: every child is still cut out and checked as a child, but only those are read.
+/// Two passes with `(2, 0)` and `(2, 1)` read a document on two threads, at the cost of
+/// decompressing it twice.
+pub(crate) fn read_every_child<T>(
+    path: &Path,
+    root: &'static str,
+    child: &str,
+    every: (usize, usize),
     mut read: impl FnMut(&str) -> Lean<Option<T>>,
 ) -> Lean<Vec<T>> {
     let mut doc = Document::open(path, root)?;
     let open = format!("<{child}");
     let close = format!("</{child}>");
     let close = memmem::Finder::new(close.as_bytes());
-    let mut out = Vec::with_capacity(doc.expected);
+    let mut out = Vec::with_capacity(doc.expected / every.0);
+    let mut position = 0;
     while let Some(element) = doc.next_child(open.as_bytes(), &close)? {
-        out.extend(read(element)?);
+        if position % every.0 == every.1 {
+            out.extend(read(element)?);
+        }
+        position += 1;
     }
     Ok(out)
 }

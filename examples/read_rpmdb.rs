@@ -16,14 +16,21 @@ fn main() -> anyhow::Result<()> {
 
     let file = database_file(&path)?;
     let bytes = std::fs::read(&file)?;
+    let owned = |records: Vec<patchscan::host::rpmdb::Record<'_>>| -> Vec<Vec<u8>> {
+        records.into_iter().map(|r| r.blob.into_owned()).collect()
+    };
     let blobs: Vec<Vec<u8>> = match RpmDbFormat::detect(&file)? {
-        RpmDbFormat::BerkeleyDb => bdb::records(&bytes).map_err(anyhow::Error::msg)?,
-        RpmDbFormat::Ndb => ndb::records(&bytes).map_err(anyhow::Error::msg)?,
-        RpmDbFormat::Sqlite => patchscan::host::rpmdb::sqlite::records(&file)?,
-    }
-    .into_iter()
-    .map(|r| r.blob.into_owned())
-    .collect();
+        RpmDbFormat::BerkeleyDb => owned(bdb::records(&bytes).map_err(anyhow::Error::msg)?),
+        RpmDbFormat::Ndb => owned(ndb::records(&bytes).map_err(anyhow::Error::msg)?),
+        RpmDbFormat::Sqlite => {
+            let mut blobs = Vec::new();
+            patchscan::host::rpmdb::sqlite::each_record(&file, &mut |r| {
+                blobs.push(r.blob.into_owned());
+                Ok(())
+            })?;
+            blobs
+        }
+    };
     let mut best = Duration::MAX;
     for _ in 0..20 {
         let start = Instant::now();

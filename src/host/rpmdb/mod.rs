@@ -162,7 +162,7 @@ impl RpmDbFormat {
             })
         };
         match self {
-            Self::Sqlite => packages(path, sqlite::records(path)?),
+            Self::Sqlite => sqlite_packages(path, |sink| sqlite::each_record(path, sink)),
             Self::BerkeleyDb => packages(path, bdb::records(&read_file()?).map_err(corrupt)?),
             Self::Ndb => packages(path, ndb::records(&read_file()?).map_err(corrupt)?),
         }
@@ -172,23 +172,57 @@ impl RpmDbFormat {
 /// Parses each record's header, leaving out `gpg-pubkey` entries (imported signing keys rpm
 /// stores as pseudo-packages); no package at all is [`RpmDbError::Empty`].
 fn packages(path: &Path, records: Vec<Record<'_>>) -> Result<Vec<InstalledRpm>, RpmDbError> {
-    let mut packages = Vec::with_capacity(records.len());
+    let mut packages = Packages::new(path, records.len());
     for record in records {
+        packages.add(record)?;
+    }
+    packages.finish()
+}
+
+/// [`packages`] for an sqlite database, whose records are parsed as sqlite hands them over.
+fn sqlite_packages(
+    path: &Path,
+    each: impl FnOnce(&mut sqlite::RecordSink<'_>) -> Result<(), RpmDbError>,
+) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let mut packages = Packages::new(path, 0);
+    each(&mut |record| packages.add(record))?;
+    packages.finish()
+}
+
+/// The packages of a database's records, parsed one by one.
+struct Packages<'p> {
+    path: &'p Path,
+    list: Vec<InstalledRpm>,
+}
+
+impl<'p> Packages<'p> {
+    fn new(path: &'p Path, capacity: usize) -> Self {
+        Packages {
+            path,
+            list: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn add(&mut self, record: Record<'_>) -> Result<(), RpmDbError> {
         let rpm = parse_header(&record.blob).map_err(|source| RpmDbError::Header {
-            path: path.to_path_buf(),
+            path: self.path.to_path_buf(),
             record: record.id,
             source,
         })?;
         if rpm.nevra.name != "gpg-pubkey" {
-            packages.push(rpm);
+            self.list.push(rpm);
         }
+        Ok(())
     }
-    if packages.is_empty() {
-        return Err(RpmDbError::Empty {
-            path: path.to_path_buf(),
-        });
+
+    fn finish(self) -> Result<Vec<InstalledRpm>, RpmDbError> {
+        if self.list.is_empty() {
+            return Err(RpmDbError::Empty {
+                path: self.path.to_path_buf(),
+            });
+        }
+        Ok(self.list)
     }
-    Ok(packages)
 }
 
 /// The database file `path` names: itself, or for a directory the first of
@@ -294,7 +328,9 @@ pub fn read_rpmdb_bytes(
     };
     let head = &bytes[..bytes.len().min(16)];
     match RpmDbFormat::from_head(path, head)? {
-        RpmDbFormat::Sqlite => packages(path, sqlite::records_from_bytes(path, bytes, wal)?),
+        RpmDbFormat::Sqlite => sqlite_packages(path, |sink| {
+            sqlite::each_record_from_bytes(path, bytes, wal, sink)
+        }),
         RpmDbFormat::BerkeleyDb => packages(path, bdb::records(&bytes).map_err(corrupt)?),
         RpmDbFormat::Ndb => packages(path, ndb::records(&bytes).map_err(corrupt)?),
     }

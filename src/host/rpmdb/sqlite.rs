@@ -23,8 +23,10 @@ const WAL_MAGIC: u32 = 0x377f_0682;
 const WAL_HEADER: usize = 32;
 const FRAME_HEADER: usize = 24;
 
-/// Every stored header of the database file `path`, in `hnum` order.
-pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
+/// Hands every stored header of the database file `path` to `sink`, in `hnum` order. The
+/// blobs are borrowed from sqlite's row (its mapping of the file) for the call: a scan parses
+/// each where it lies instead of copying every header out first.
+pub fn each_record(path: &Path, sink: &mut RecordSink<'_>) -> Result<(), RpmDbError> {
     let wal = sibling(path, "-wal");
     if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
         let read = |p: &Path| {
@@ -33,7 +35,7 @@ pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
                 source,
             })
         };
-        return records_from_bytes(path, read(path)?, Some(&read(&wal)?));
+        return each_record_from_bytes(path, read(path)?, Some(&read(&wal)?), sink);
     }
     let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -45,16 +47,20 @@ pub fn records(path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
     // database is read once, front to back. sqlite caps it at its compiled maximum.
     conn.pragma_update(None, "mmap_size", 1i64 << 30)
         .map_err(sql_err)?;
-    query(&conn, path)
+    query(&conn, path, sink)
 }
 
-/// Every stored header of a database held in memory (`db`, with its `-wal` file's bytes when
+/// What [`each_record`] hands each header to.
+pub type RecordSink<'s> = dyn FnMut(Record<'_>) -> Result<(), RpmDbError> + 's;
+
+/// [`each_record`] for a database held in memory (`db`, with its `-wal` file's bytes when
 /// there is one); `path` names it in messages.
-pub fn records_from_bytes(
+pub fn each_record_from_bytes(
     path: &Path,
     mut db: Vec<u8>,
     wal: Option<&[u8]>,
-) -> Result<Vec<Record<'static>>, RpmDbError> {
+    sink: &mut RecordSink<'_>,
+) -> Result<(), RpmDbError> {
     if let Some(wal) = wal {
         apply_wal(&mut db, wal).map_err(|what| RpmDbError::Corrupt {
             path: sibling(path, "-wal"),
@@ -73,32 +79,36 @@ pub fn records_from_bytes(
     conn.deserialize_read_exact(rusqlite::MAIN_DB, db.as_slice(), len, true)
         .map_err(sql_err)?;
     drop(db);
-    query(&conn, path)
+    query(&conn, path, sink)
 }
 
-fn query(conn: &Connection, path: &Path) -> Result<Vec<Record<'static>>, RpmDbError> {
+fn query(conn: &Connection, path: &Path, sink: &mut RecordSink<'_>) -> Result<(), RpmDbError> {
     let sql_err = sql_error(path);
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql_err)?;
     let mut rows = stmt.query([]).map_err(sql_err)?;
-    let mut records = Vec::new();
     while let Some(row) = rows.next().map_err(sql_err)? {
         let hnum: i64 = row.get(0).map_err(sql_err)?;
         let id = u32::try_from(hnum).map_err(|_| RpmDbError::Corrupt {
             path: path.to_path_buf(),
             what: format!("Packages row with hnum {hnum} out of range"),
         })?;
-        let blob: Vec<u8> = row.get(1).map_err(|source| RpmDbError::Corrupt {
+        let not_blob = |source: &dyn std::fmt::Display| RpmDbError::Corrupt {
             path: path.to_path_buf(),
             what: format!("Packages row {hnum}: blob column is not a blob ({source})"),
-        })?;
-        records.push(Record {
+        };
+        let blob = row
+            .get_ref(1)
+            .map_err(|e| not_blob(&e))?
+            .as_blob()
+            .map_err(|e| not_blob(&e))?;
+        sink(Record {
             id,
-            blob: Cow::Owned(blob),
-        });
+            blob: Cow::Borrowed(blob),
+        })?;
     }
-    Ok(records)
+    Ok(())
 }
 
 /// Turns an sqlite error into one that names the database file.
@@ -299,11 +309,13 @@ mod tests {
             rows
         };
         let ours = |main: &[u8], wal: &[u8]| -> Vec<(u32, Vec<u8>)> {
-            records_from_bytes(Path::new("x"), main.to_vec(), Some(wal))
-                .unwrap()
-                .into_iter()
-                .map(|r| (r.id, r.blob.into_owned()))
-                .collect()
+            let mut rows = Vec::new();
+            each_record_from_bytes(Path::new("x"), main.to_vec(), Some(wal), &mut |r| {
+                rows.push((r.id, r.blob.into_owned()));
+                Ok(())
+            })
+            .unwrap();
+            rows
         };
         let full = sqlite_reads(&main, &wal);
         assert!(full.len() > 150, "{}", full.len());

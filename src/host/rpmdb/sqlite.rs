@@ -244,6 +244,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_row_whose_blob_is_not_a_blob_is_an_error_naming_the_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rpmdb.sqlite");
+        let c = Connection::open(&p).unwrap();
+        c.execute_batch(
+            "CREATE TABLE Packages(hnum INTEGER PRIMARY KEY, blob BLOB);
+             INSERT INTO Packages VALUES (3, x'00');
+             INSERT INTO Packages VALUES (7, 'text');",
+        )
+        .unwrap();
+        drop(c);
+        let mut seen = Vec::new();
+        let err = each_record(&p, &mut |r| {
+            seen.push(r.id);
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(seen, [3]);
+        assert!(
+            err.contains("rpmdb.sqlite") && err.contains("row 7") && err.contains("not a blob"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn uri_escapes_specials() {
         assert_eq!(
             uri_path(Path::new("/a b/x?y#z%.sqlite")),

@@ -396,3 +396,38 @@ fn installed_after_the_last_boot_is_pending_reboot() {
     let r = scan_root(&b, Some(&approve_all("DEBIAN")), &[]);
     assert_eq!(r["PatchState"]["InstalledPendingRebootCount"], 0);
 }
+
+/// A Raspberry Pi OS host (32-bit images say `ID=raspbian`) is scanned on the Debian path:
+/// the debian12 bed with Raspberry Pi OS's os-release is RASPBIAN / `Raspbian12`, gets
+/// AWS-RaspbianDefaultPatchBaseline by default, and agrees with apt's recorded view of the
+/// same lists (apt does not read os-release).
+#[test]
+fn raspberry_pi_os_is_scanned_on_the_debian_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let bed = dir.path().join("raspbian12");
+    copy_dir(&apt_bed("debian12"), &bed);
+    std::fs::write(
+        bed.join("root/etc/os-release"),
+        "PRETTY_NAME=\"Raspbian GNU/Linux 12 (bookworm)\"\nNAME=\"Raspbian GNU/Linux\"\n\
+         VERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=raspbian\n\
+         ID_LIKE=debian\nHOME_URL=\"http://www.raspbian.org/\"\n",
+    )
+    .unwrap();
+    let report = scan_root(&bed, None, &[]);
+    let baseline = report["PatchState"]["BaselineId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(baseline.ends_with("/pb-0ec16280999c5c75e"), "{baseline}");
+    // The product is Raspbian12: a PRODUCT filter of Raspbian12 approves, Debian12 does not.
+    let by_product = |product: &str| {
+        let baseline = format!(
+            r#"{{"Name":"by-product","OperatingSystem":"RASPBIAN","ApprovalRules":{{"PatchRules":[{{"PatchFilterGroup":{{"PatchFilters":[{{"Key":"PRODUCT","Values":["{product}"]}}]}},"EnableNonSecurity":true}}]}}}}"#
+        );
+        missing(&scan_root(&bed, Some(&baseline), &[])).len()
+    };
+    assert!(by_product("Raspbian12") > 0);
+    assert_eq!(by_product("Debian12"), 0);
+    let b = apt_bed("debian12");
+    check_against(&b.join("oracle"), &bed, "RASPBIAN", "raspbian12 (recorded)");
+}

@@ -67,6 +67,9 @@ build_one() {
 export -f build_one
 export WORK
 t0=$(date +%s)
+# The shared parents exist before the parallel runs: two rpmbuilds creating them at once
+# race, and the loser fails with "failed to create directory %{_topdir}: File exists".
+mkdir -p "$WORK/rpmbuild" "$WORK/rpms"
 # builds.tsv: spec<TAB>target<TAB>SOURCE_DATE_EPOCH
 tr '\t' '\n' < "$WORK/builds.tsv" | xargs -d '\n' -n 3 -P "$JOBS" bash -c 'build_one "$@"' _
 echo "rpmbuild: $(wc -l < "$WORK/builds.tsv") runs, $(find "$WORK/rpms" -name '*.rpm' | wc -l) rpms, $(( $(date +%s) - t0 ))s" >&2

@@ -431,11 +431,17 @@ fn evaluate_inner<'a>(
         .map(|w| format!("baseline {}: {w}", loaded.baseline.origin))
         .collect();
     if loaded.baseline.operating_system != os {
-        warnings.push(format!(
-            "baseline {} is for {}, the host is {os}",
-            loaded.baseline.name, loaded.baseline.operating_system
-        ));
+        return Err(ScanError::Baseline(baseline::BaselineError::OsMismatch {
+            origin: loaded.baseline.origin.to_string(),
+            name: loaded.baseline.name.clone(),
+            baseline_os: loaded.baseline.operating_system,
+            host_os: os,
+        }));
     }
+    warnings.extend(crate::engine::approval::product_warnings(
+        &loaded.baseline,
+        &facts.identity.product,
+    ));
     let mut repositories = Vec::new();
     let eval = match (&facts.installed, index) {
         (Installed::Deb { packages, sources }, RepoIndex::Apt(index)) => {

@@ -407,6 +407,13 @@ pub enum BaselineError {
         os: OperatingSystem,
         available: String,
     },
+    #[error("{origin}: baseline {name:?} is for OperatingSystem {baseline_os}, but the host is {host_os}; pass a baseline for {host_os} (or --os if the host was identified wrongly)")]
+    OsMismatch {
+        origin: String,
+        name: String,
+        baseline_os: OperatingSystem,
+        host_os: OperatingSystem,
+    },
     #[error("{origin}: more than one baseline for OperatingSystem {os}")]
     AmbiguousOverride { origin: String, os: OperatingSystem },
 }
@@ -576,13 +583,21 @@ pub fn load_all(spec: &str) -> Result<Vec<LoadedBaseline>, BaselineError> {
 /// one element for that operating system.
 pub fn load_for_os(spec: &str, os: OperatingSystem) -> Result<LoadedBaseline, BaselineError> {
     let all = load_all(spec)?;
-    if all.len() == 1 {
-        return all
-            .into_iter()
-            .next()
-            .ok_or(BaselineError::UnknownBaseline {
-                name: spec.to_string(),
+    // A baseline for another operating system is an error, never a warning: evaluating an
+    // Amazon Linux host against an Ubuntu baseline approves nothing and looks compliant.
+    if let [one] = &all[..] {
+        let in_override = matches!(
+            one.baseline.origin,
+            BaselineOrigin::File { index: Some(_), .. }
+        );
+        if one.baseline.operating_system != os && !in_override {
+            return Err(BaselineError::OsMismatch {
+                origin: spec.to_string(),
+                name: one.baseline.name.clone(),
+                baseline_os: one.baseline.operating_system,
+                host_os: os,
             });
+        }
     }
     let available = all
         .iter()

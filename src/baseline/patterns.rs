@@ -1,10 +1,17 @@
 //! Approved and rejected patch-list entries (spec §4): package-name forms with wildcards,
 //! advisory IDs, CVE IDs and Bugzilla IDs.
 //!
-//! Matching follows Patch Manager's observed rule: for a package, build every documented name
-//! form; an entry matches when, compared case-insensitively, it equals one of them or, when it
-//! holds a wildcard (`*`, `?`, `[…]`), when it matches one of them as a glob (`*` crosses `.`,
-//! `-` and `:`). IDs match an advisory's id or its CVE/Bugzilla references exactly.
+//! An approved entry is matched by **membership**, not by its shape: it approves a package
+//! version when it matches one of the version's name forms (compared case-insensitively; with a
+//! wildcard `*`, `?` or `[…]`, as a glob in which `*` crosses `.`, `-` and `:`), **or** when it
+//! equals the id of a notice that lists the version, or one of that notice's CVE or Bugzilla
+//! references (case-sensitive, as Patch Manager compares them). So `BRSA-kdg8bd1th2gb`,
+//! `WebKitGtk` (an openSUSE patch name) or `ACME-0017` approve by id although no list of known
+//! prefixes names them. Two exceptions, both documented by AWS: a numbers-only entry is a
+//! Bugzilla id only ("The system processes numbers-only strings as Bugzilla IDs"), never a
+//! version form; and SUSE patch names take a wildcard (`SUSE-SLE-…-2023-*`, spec §4.3).
+//! Rejected entries are package names only (spec §4.1). The shape ([`PatternKind`]) is kept for
+//! diagnostics: an id-shaped entry in `RejectedPatches`, an entry that matches nothing.
 
 use std::fmt;
 
@@ -21,7 +28,7 @@ pub enum PatternFamily {
     Apt,
 }
 
-/// What an entry names, as far as its shape tells.
+/// What an entry looks like. Only diagnostics use it: matching tries every kind (module docs).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatternKind {
     /// A package-name form, possibly with wildcards.
@@ -40,7 +47,10 @@ pub struct PatchPattern {
     raw: String,
     lower: String,
     kind: PatternKind,
+    /// The entry as a glob over name forms, when it holds a wildcard.
     glob: Option<glob::Pattern>,
+    /// The entry as a glob over notice ids (SUSE patch names only).
+    id_glob: Option<glob::Pattern>,
 }
 
 /// A bad patch-list entry.
@@ -142,31 +152,33 @@ impl PatchPattern {
             PatternKind::Package
         };
         let mut lower = raw.to_ascii_lowercase();
-        if family == PatternFamily::Suse && kind == PatternKind::Package {
+        if family == PatternFamily::Suse {
             // SUSE lists file names: `example-pkg-2023.15.4-46.17.1.x86_64.rpm`.
             if let Some(stripped) = lower.strip_suffix(".rpm") {
-                lower = stripped.to_string();
+                lower.truncate(stripped.len());
             }
         }
-        // Package forms are matched lower-cased; ids keep their case (they match exactly).
-        let glob_source = match kind {
-            PatternKind::Package => Some(lower.as_str()),
-            PatternKind::Advisory => Some(raw),
-            PatternKind::Cve | PatternKind::Bugzilla => None,
-        };
-        let glob = match glob_source {
-            Some(src) if src.contains(['*', '?', '[']) => {
-                Some(glob::Pattern::new(src).map_err(|e| {
-                    PatternError(format!("{raw:?} is not a valid wildcard pattern: {e}"))
-                })?)
+        let wild = |src: &str| -> Result<Option<glob::Pattern>, PatternError> {
+            if !src.contains(['*', '?', '[']) {
+                return Ok(None);
             }
-            _ => None,
+            glob::Pattern::new(src)
+                .map(Some)
+                .map_err(|e| PatternError(format!("{raw:?} is not a valid wildcard pattern: {e}")))
+        };
+        // Name forms are matched lower-cased; ids keep their case.
+        let glob = wild(&lower)?;
+        let id_glob = if family == PatternFamily::Suse {
+            wild(raw)?
+        } else {
+            None
         };
         Ok(PatchPattern {
             raw: raw.to_string(),
             lower,
             kind,
             glob,
+            id_glob,
         })
     }
 
@@ -175,14 +187,15 @@ impl PatchPattern {
         &self.raw
     }
 
-    /// What the entry's shape says it names.
+    /// What the entry's shape suggests it names (for diagnostics; matching tries every kind).
     pub fn kind(&self) -> &PatternKind {
         &self.kind
     }
 
-    /// Whether the entry matches one of a package's name forms.
+    /// Whether the entry matches one of a package's name forms. A numbers-only entry is a
+    /// Bugzilla id and matches no name form.
     pub fn matches_package(&self, forms: &PackageForms) -> bool {
-        if self.kind != PatternKind::Package {
+        if self.kind == PatternKind::Bugzilla {
             return false;
         }
         match &self.glob {
@@ -194,22 +207,23 @@ impl PatchPattern {
         }
     }
 
-    /// Whether the entry names this advisory, one of its CVEs or one of its Bugzilla ids.
+    /// Whether the entry is this notice's id, or one of its CVE or Bugzilla references, exactly
+    /// (case-sensitive). SUSE patch names also match the entry as a glob.
     pub fn matches_advisory<'a>(
         &self,
         advisory_id: &str,
         cves: impl IntoIterator<Item = &'a str>,
         bugzillas: impl IntoIterator<Item = &'a str>,
     ) -> bool {
-        match self.kind {
-            PatternKind::Package => false,
-            PatternKind::Advisory => match &self.glob {
-                Some(glob) => glob.matches_with(advisory_id, ID_GLOB_OPTIONS),
-                None => self.raw == advisory_id,
-            },
-            PatternKind::Cve => cves.into_iter().any(|c| c == self.raw),
-            PatternKind::Bugzilla => bugzillas.into_iter().any(|b| b == self.raw),
+        if self.raw == advisory_id {
+            return true;
         }
+        if let Some(glob) = &self.id_glob {
+            if glob.matches_with(advisory_id, ID_GLOB_OPTIONS) {
+                return true;
+            }
+        }
+        cves.into_iter().any(|c| c == self.raw) || bugzillas.into_iter().any(|b| b == self.raw)
     }
 }
 
@@ -416,13 +430,44 @@ mod tests {
         assert!(!adv.matches_package(&dbus()));
         let cve = rpm("CVE-2018-1234567");
         assert!(cve.matches_advisory("X", ["CVE-2018-1234567"], []));
-        assert!(!cve.matches_advisory("CVE-2018-1234567", ["CVE-2018-123456"], []));
+        assert!(!cve.matches_advisory("X", ["CVE-2018-123456"], []));
         let bz = rpm("1463241");
         assert!(bz.matches_advisory("X", [], ["1463241"]));
-        assert!(!bz.matches_advisory("X", ["1463241"], ["14632410"]));
+        assert!(!bz.matches_advisory("X", ["146324"], ["14632410"]));
         // A numbers-only entry is a Bugzilla id, never a version.
         let v = PackageForms::rpm("x", &RpmEvr::new(0, "2", "1"), "noarch");
         assert!(!rpm("2").matches_package(&v));
+    }
+
+    #[test]
+    fn ids_match_by_membership_whatever_their_shape() {
+        // Bottlerocket, openSUSE and third-party notice ids follow no known prefix.
+        for id in [
+            "BRSA-kdg8bd1th2gb",
+            "WebKitGtk",
+            "clamav-3",
+            "ACME-0017",
+            "MYREPO-2024-7",
+        ] {
+            let p = rpm(id);
+            assert!(p.matches_advisory(id, [], []), "{id}");
+            assert!(!p.matches_advisory(&format!("{id}0"), [], []), "{id}");
+            // Ids compare case-sensitively.
+            let upper = id.to_ascii_uppercase();
+            if upper != id {
+                assert!(!p.matches_advisory(&upper, [], []), "{id}");
+            }
+        }
+        // The same entry is also a name pattern: `WebKitGtk` names the package webkitgtk.
+        let webkit = PackageForms::rpm("webkitgtk", &RpmEvr::new(0, "2.40", "1"), "x86_64");
+        assert!(rpm("WebKitGtk").matches_package(&webkit));
+        // An advisory-shaped entry is also a CVE or Bugzilla reference when a notice says so,
+        // and a CVE-shaped one a notice id.
+        assert!(rpm("ALAS-2018-123").matches_advisory("X", ["ALAS-2018-123"], []));
+        assert!(rpm("CVE-2024-0001").matches_advisory("CVE-2024-0001", [], []));
+        assert!(rpm("ACME-0017").matches_advisory("X", [], ["ACME-0017"]));
+        // Outside SUSE an id never matches as a wildcard (Patch Manager compares ids exactly).
+        assert!(!rpm("ALAS2023-2025-*").matches_advisory("ALAS2023-2025-123", [], []));
     }
 
     #[test]

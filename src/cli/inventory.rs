@@ -1,4 +1,5 @@
-//! `patchscan inventory`: what is installed, the offline `rpm -qa`.
+//! `patchscan inventory`: what is installed, the offline `rpm -qa` (or `dpkg-query -W` on a
+//! Debian/Ubuntu root).
 
 use std::path::PathBuf;
 
@@ -8,8 +9,10 @@ use serde::Serialize;
 
 use crate::engine::states::format_time;
 use crate::exit;
+use crate::host::dpkg;
 use crate::host::rootfs::RootFs;
 use crate::host::rpmdb;
+use crate::report::table::Padded;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum InventoryFormat {
@@ -20,7 +23,8 @@ pub enum InventoryFormat {
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
     /// A host root (a mounted or unpacked image); the database is found under var/lib/rpm or
-    /// usr/lib/sysimage/rpm inside it, following the root's own symlinks.
+    /// usr/lib/sysimage/rpm inside it, following the root's own symlinks, else dpkg's under
+    /// var/lib/dpkg (status, status.d/).
     #[arg(long, conflicts_with = "rpmdb")]
     root: Option<PathBuf>,
     /// An rpm database file (rpmdb.sqlite, Packages, Packages.db) or its directory.
@@ -40,12 +44,30 @@ struct Row<'a> {
     install_time: Option<String>,
 }
 
+#[derive(Serialize)]
+struct DebRow<'a> {
+    name: &'a str,
+    version: String,
+    arch: &'a str,
+    /// dpkg's `Status` abbreviation as `dpkg -l` prints it (`ii`, `hi`, …).
+    status: String,
+    install_time: Option<String>,
+}
+
 pub fn run(args: InventoryArgs) -> Result<i32> {
     let db = match (&args.rpmdb, &args.root) {
         (Some(p), _) => p.clone(),
         (None, root) => {
             let root = RootFs::new(root.clone().unwrap_or_else(|| PathBuf::from("/")))?;
-            rpmdb::find_rpmdb(&root)?
+            match rpmdb::find_rpmdb(&root) {
+                Ok(db) => db,
+                Err(rpm_err) => match dpkg::find(&root) {
+                    Some(found) => return run_dpkg(&root, &found, args.format),
+                    None => bail!(
+                        "{rpm_err}; and no dpkg database (var/lib/dpkg/status or status.d/) either"
+                    ),
+                },
+            }
         }
     };
     let mut pkgs = rpmdb::read_rpmdb(&db)?;
@@ -73,24 +95,87 @@ pub fn run(args: InventoryArgs) -> Result<i32> {
     match args.format {
         InventoryFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
         InventoryFormat::Table => {
-            let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-            println!(
-                "{:<w$}  {:<5}  {:<24}  {:<28}  {:<8}  INSTALLED",
-                "NAME", "EPOCH", "VERSION", "RELEASE", "ARCH"
-            );
-            for r in &rows {
-                println!(
-                    "{:<w$}  {:<5}  {:<24}  {:<28}  {:<8}  {}",
-                    r.name,
-                    r.epoch,
-                    r.version,
-                    r.release,
-                    r.arch,
-                    r.install_time.as_deref().unwrap_or("-")
-                );
-            }
+            let cells = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.to_string(),
+                        r.epoch.to_string(),
+                        r.version.to_string(),
+                        r.release.to_string(),
+                        r.arch.to_string(),
+                        r.install_time.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            let header = ["NAME", "EPOCH", "VERSION", "RELEASE", "ARCH", "INSTALLED"];
+            print!("{}", columns(&header, cells));
             eprintln!("{} packages in {}", rows.len(), db.display());
         }
     }
     Ok(exit::OK)
+}
+
+/// The installed packages of a Debian/Ubuntu root, as `dpkg-query -W` sees them (only the
+/// truly installed ones; half-installed and config-files entries are left out).
+fn run_dpkg(root: &RootFs, db: &dpkg::DpkgDatabase, format: InventoryFormat) -> Result<i32> {
+    let mut pkgs = dpkg::read_installed(root, db)?;
+    pkgs.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+    let rows: Vec<DebRow<'_>> = pkgs
+        .iter()
+        .map(|p| DebRow {
+            name: &p.name,
+            version: p.version.to_string(),
+            arch: &p.arch,
+            status: p.status.abbrev(),
+            install_time: p.install_time.map(format_time),
+        })
+        .collect();
+    match format {
+        InventoryFormat::Json => println!("{}", serde_json::to_string_pretty(&rows)?),
+        InventoryFormat::Table => {
+            let cells = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.to_string(),
+                        r.version.clone(),
+                        r.arch.to_string(),
+                        r.status.clone(),
+                        r.install_time.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            let header = ["NAME", "VERSION", "ARCH", "STATUS", "INSTALLED"];
+            print!("{}", columns(&header, cells));
+            eprintln!("{} packages in {}", rows.len(), root.path().display());
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Rows under a header, each column as wide as its widest cell (the last one unpadded).
+fn columns(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{}  ", Padded(cell, widths[i])));
+            }
+        }
+        out.push('\n');
+    }
+    out
 }

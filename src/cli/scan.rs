@@ -17,10 +17,13 @@ pub enum ScanFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     /// Exit 1 when any patch is Missing, InstalledRejected, InstalledPendingReboot or Failed.
     Noncompliant,
+    /// Exit 1 when the scan printed any warning (stale metadata, a baseline entry that matches
+    /// nothing, PRODUCT filters that shut the host out, …).
+    Warnings,
 }
 
 /// Arguments of `patchscan scan`.
@@ -70,9 +73,10 @@ pub struct ScanArgs {
     /// Add the reason for each decision to the table.
     #[arg(long)]
     explain: bool,
-    /// Exit 1 when the host is non-compliant.
-    #[arg(long, value_enum)]
-    fail_on: Option<FailOn>,
+    /// Exit 1 when the host is non-compliant, or when the scan warned (comma-separated or
+    /// repeated: `--fail-on noncompliant,warnings`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
 }
 
 fn parse_os(s: &str) -> Result<OperatingSystem, String> {
@@ -146,8 +150,13 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             eprintln!("warning: {w}");
         }
     }
-    Ok(match args.fail_on {
-        Some(FailOn::Noncompliant) if report.is_non_compliant() => exit::JUDGEMENT_FAILED,
-        _ => exit::OK,
+    let failed = args.fail_on.iter().any(|f| match f {
+        FailOn::Noncompliant => report.is_non_compliant(),
+        FailOn::Warnings => !report.warnings.is_empty(),
+    });
+    Ok(if failed {
+        exit::JUDGEMENT_FAILED
+    } else {
+        exit::OK
     })
 }

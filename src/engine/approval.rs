@@ -147,13 +147,7 @@ fn filter_passes(filter: &PatchFilter, facts: &PatchFacts<'_>, ctx: &Context<'_>
     let apt = ctx.baseline.operating_system.family() == OsFamily::Apt;
     match filter.key {
         // Exact on RPM/zypper paths; lower-cased both sides on APT (observed).
-        FilterKey::Product => filter.values.iter().any(|v| {
-            if apt {
-                v.eq_ignore_ascii_case(ctx.product)
-            } else {
-                v == ctx.product
-            }
-        }),
+        FilterKey::Product => product_matches(&filter.values, ctx.product, apt),
         FilterKey::Classification => match &facts.advisory {
             Some(a) => filter
                 .values
@@ -178,6 +172,51 @@ fn filter_passes(filter: &PatchFilter, facts: &PatchFacts<'_>, ctx: &Context<'_>
         // Validation rejects other keys for Linux baselines.
         _ => false,
     }
+}
+
+/// Whether a filter group's PRODUCT filters (if any) admit the host's product. A group that
+/// does not can approve nothing on this host: a misspelt product looks compliant.
+pub fn product_admitted(filters: &[PatchFilter], baseline: &Baseline, product: &str) -> bool {
+    let apt = baseline.operating_system.family() == OsFamily::Apt;
+    filters
+        .iter()
+        .filter(|f| f.key == FilterKey::Product)
+        .all(|f| f.values.iter().any(|v| v == "*") || product_matches(&f.values, product, apt))
+}
+
+/// PRODUCT comparison: exact on the RPM and zypper paths, lower-cased both sides on APT
+/// (observed, spec §3.2).
+fn product_matches(values: &[String], product: &str, apt: bool) -> bool {
+    values.iter().any(|v| {
+        if apt {
+            v.eq_ignore_ascii_case(product)
+        } else {
+            v == product
+        }
+    })
+}
+
+/// Warnings for a baseline whose PRODUCT filters shut this host out: the global filters, or
+/// every approval rule. (`--fail-on warnings` turns them into a failed judgement.)
+pub fn product_warnings(baseline: &Baseline, product: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !product_admitted(&baseline.global_filters, baseline, product) {
+        out.push(format!(
+            "baseline {:?}: the GlobalFilters' PRODUCT values do not include the host's product {product}, so no approval rule applies to this host",
+            baseline.name
+        ));
+    } else if !baseline.approval_rules.is_empty()
+        && baseline
+            .approval_rules
+            .iter()
+            .all(|r| !product_admitted(&r.filters, baseline, product))
+    {
+        out.push(format!(
+            "baseline {:?}: no approval rule's PRODUCT values include the host's product {product}, so no rule applies to this host",
+            baseline.name
+        ));
+    }
+    out
 }
 
 fn group_passes(filters: &[PatchFilter], facts: &PatchFacts<'_>, ctx: &Context<'_>) -> bool {

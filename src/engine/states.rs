@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::approval::{self, AdvisoryFacts, Context, PatchFacts, Verdict};
 use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
-use crate::repo::index::{AvailablePackage, DateSource, UpdateIndex};
+use crate::repo::index::{AdvisoryLink, AvailablePackage, DateSource, UpdateIndex};
 use crate::version::{Nevra, PackageVersion};
 
 /// A patch's compliance state, spelled as agents upload it.
@@ -232,6 +232,23 @@ fn module_allowed(p: &AvailablePackage, index: &UpdateIndex, host: &HostOptions)
     })
 }
 
+/// Whether a notice applies to the package it lists on this host. A notice whose collections
+/// listing the package are all bound to module streams applies only when one of those streams
+/// is enabled (`etc/dnf/modules.d`, `state=enabled`) and the repositories' modules metadata
+/// knows the module — not for a stream that is merely the default, nor for a module no
+/// metadata describes (libdnf 0.69 `Advisory::getApplicablePackages` with
+/// `ModulePackageContainer::isEnabled`; recorded against real dnf in `tests/scan_modules.rs`).
+fn notice_applies(link: &AdvisoryLink, index: &UpdateIndex, host: &HostOptions) -> bool {
+    match &link.modules {
+        None => true,
+        Some(streams) => streams.iter().any(|m| {
+            index.module_names.contains(&m.name)
+                && !host.disabled_modules.contains(&m.name)
+                && host.enabled_streams.get(&m.name) == Some(&m.stream)
+        }),
+    }
+}
+
 /// The release date of one version seen through one notice (or none).
 fn release(p: &AvailablePackage, adv: Option<&crate::repo::index::Advisory>) -> (i64, DateSource) {
     if let Some(a) = adv {
@@ -271,6 +288,7 @@ fn judge<'i>(
     pkg: &'i AvailablePackage,
     index: &'i UpdateIndex,
     ctx: &Context<'_>,
+    host: &HostOptions,
     used: &mut Vec<String>,
     out: &mut Vec<Judged<'i>>,
 ) {
@@ -281,9 +299,15 @@ fn judge<'i>(
     } else {
         PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch)
     };
-    let views = pkg.advisories.iter().copied().map(Some);
-    let none = pkg.advisories.is_empty().then_some(None);
-    for adv_idx in views.chain(none) {
+    let mut applicable = pkg
+        .advisories
+        .iter()
+        .filter(|link| notice_applies(link, index, host))
+        .map(|link| link.advisory)
+        .peekable();
+    // A version no applicable notice lists is judged as a package without a notice.
+    let none = applicable.peek().is_none().then_some(None);
+    for adv_idx in applicable.map(Some).chain(none) {
         let adv = adv_idx.map(|i| &index.advisories[i]);
         let rel = release(pkg, adv);
         let facts = PatchFacts {
@@ -561,7 +585,7 @@ fn decide_installed<I: InstalledView>(
             if let Some(list) = index.packages.get(name) {
                 for p in list {
                     if arch_compatible(arch, &p.nevra.arch) && module_allowed(p, index, host) {
-                        judge(p, index, ctx, used, &mut own);
+                        judge(p, index, ctx, host, used, &mut own);
                     }
                 }
             }
@@ -687,7 +711,7 @@ fn best_not_installed<'i>(
     let mut judged: Vec<Judged<'_>> = Vec::new();
     for q in list {
         if q.nevra.arch == arch && module_allowed(q, index, host) {
-            judge(q, index, ctx, used, &mut judged);
+            judge(q, index, ctx, host, used, &mut judged);
         }
     }
     judged
@@ -787,7 +811,7 @@ impl<'i> VerdictTable<'i> {
                 let mut versions = Vec::new();
                 for p in list {
                     if module_allowed(p, index, host) {
-                        judge(p, index, ctx, &mut scratch, &mut versions);
+                        judge(p, index, ctx, host, &mut scratch, &mut versions);
                     }
                 }
                 for j in &mut versions {

@@ -1,8 +1,10 @@
 //! The update index of one repository set: every available RPM version with the update
 //! notices that cover it. Built once per repository set and shared read-only by every host.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use crate::repo::rpmmd::ModuleRef;
 use crate::version::Nevra;
 
 /// Where a release date came from (spec §3.3: updated → issued → build time → 1970).
@@ -32,10 +34,38 @@ pub struct AvailablePackage {
     pub build_time: Option<i64>,
     /// Index into [`UpdateIndex::repos`].
     pub repo: usize,
-    /// Indexes into [`UpdateIndex::advisories`] of the notices that list this NEVRA.
-    pub advisories: Vec<usize>,
+    /// The notices that list this NEVRA, each with the module streams its collections are bound
+    /// to.
+    pub advisories: Vec<AdvisoryLink>,
     /// Module streams whose artifacts include this NEVRA.
     pub modules: Vec<ModuleStream>,
+}
+
+/// One notice listing a package, and under which module streams it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryLink {
+    /// Index into [`UpdateIndex::advisories`].
+    pub advisory: usize,
+    /// `None`: a collection with no `<module>` lists the package, so the notice always applies.
+    /// `Some(streams)`: only collections bound to these module streams list it; the notice
+    /// applies to the package only on a host with one of them enabled (dnf: a module
+    /// collection is applicable iff its module stream is enabled).
+    pub modules: Option<Vec<Arc<ModuleRef>>>,
+}
+
+impl AdvisoryLink {
+    /// Adds one more collection of the same notice that lists the package.
+    fn merge(&mut self, module: Option<&Arc<ModuleRef>>) {
+        match (&mut self.modules, module) {
+            (None, _) => {}
+            (modules @ Some(_), None) => *modules = None,
+            (Some(list), Some(m)) => {
+                if !list.contains(m) {
+                    list.push(m.clone());
+                }
+            }
+        }
+    }
 }
 
 /// A repository's identity and metadata date, for reports.
@@ -58,6 +88,9 @@ pub struct UpdateIndex {
     pub packages: HashMap<String, Vec<AvailablePackage>, foldhash::fast::RandomState>,
     /// Default stream per module, from modules metadata.
     pub module_defaults: HashMap<String, String>,
+    /// Names of the modules the modules metadata describes (dnf knows a module's state only for
+    /// these: a notice bound to any other module never applies).
+    pub module_names: HashSet<String>,
 }
 
 impl UpdateIndex {
@@ -92,14 +125,19 @@ impl UpdateIndex {
         let idx = self.advisories.len();
         let packages = std::mem::take(&mut advisory.packages);
         self.advisories.push(advisory);
-        for n in packages.iter().map(|p| &p.nevra) {
+        for listed in &packages {
+            let n = &listed.nevra;
             if let Some(list) = self.packages.get_mut(&n.name) {
                 for p in list.iter_mut() {
-                    if p.nevra.arch == n.arch
-                        && p.nevra.evr == n.evr
-                        && !p.advisories.contains(&idx)
-                    {
-                        p.advisories.push(idx);
+                    if p.nevra.arch != n.arch || p.nevra.evr != n.evr {
+                        continue;
+                    }
+                    match p.advisories.iter_mut().find(|l| l.advisory == idx) {
+                        Some(link) => link.merge(listed.module.as_ref()),
+                        None => p.advisories.push(AdvisoryLink {
+                            advisory: idx,
+                            modules: listed.module.as_ref().map(|m| vec![m.clone()]),
+                        }),
                     }
                 }
             }
@@ -141,6 +179,7 @@ impl UpdateIndex {
             self.add_package(p.nevra, p.build_time, repo);
         }
         for m in meta.modules {
+            self.module_names.insert(m.id.name.clone());
             self.add_module_stream(
                 ModuleStream {
                     name: m.id.name.clone(),

@@ -103,7 +103,7 @@ pub fn render(report: &HostReport, colour: bool, explain: bool) -> String {
                 if i + 1 == row.len() {
                     c.clone()
                 } else {
-                    format!("{c:<w$}", w = widths[i])
+                    Padded(c, widths[i]).to_string()
                 }
             })
             .collect::<Vec<_>>()
@@ -138,5 +138,21 @@ fn paint(colour: bool, code: &str, text: &str) -> String {
         format!("\x1b[{code}m{text}\x1b[0m")
     } else {
         text.to_string()
+    }
+}
+
+/// Text left-aligned in a column of `width` characters, padded by hand: `format!`'s own width
+/// is limited to 65,535 and panics past it, and a package name or advisory id from a hostile
+/// file can be longer.
+pub struct Padded<'a>(pub &'a str, pub usize);
+
+impl std::fmt::Display for Padded<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)?;
+        let len = self.0.chars().count();
+        for _ in len..self.1 {
+            f.write_str(" ")?;
+        }
+        Ok(())
     }
 }

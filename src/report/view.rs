@@ -1,6 +1,7 @@
 //! The fleet view `patchscan report` prints: computed from the Parquet tables by
 //! [`crate::report::parquet::read_fleet_view`], rendered here as text or JSON.
 
+use crate::report::table::Padded;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -83,14 +84,21 @@ fn groups(out: &mut String, title: &str, rows: &[GroupRow]) {
     let width = rows.iter().map(|r| r.key.len()).max().unwrap_or(0).max(10);
     let _ = writeln!(
         out,
-        "  {:width$}  {:>6}  {:>9}  {:>13}  {:>6}  {:>7}  {:>8}",
-        "", "hosts", "compliant", "non-compliant", "failed", "missing", "critical"
+        "  {}  {:>6}  {:>9}  {:>13}  {:>6}  {:>7}  {:>8}",
+        Padded("", width),
+        "hosts",
+        "compliant",
+        "non-compliant",
+        "failed",
+        "missing",
+        "critical"
     );
     for r in rows {
         let key = if r.key.is_empty() { "(none)" } else { &r.key };
         let _ = writeln!(
             out,
-            "  {key:width$}  {:>6}  {:>9}  {:>13}  {:>6}  {:>7}  {:>8}",
+            "  {}  {:>6}  {:>9}  {:>13}  {:>6}  {:>7}  {:>8}",
+            Padded(key, width),
             r.hosts,
             r.compliant,
             r.non_compliant,
@@ -143,14 +151,17 @@ impl FleetView {
                 .unwrap_or(0);
             let _ = writeln!(
                 out,
-                "  {:width$}  {:>5}  {:>13}  {:10}  classification",
-                "advisory", "hosts", "critical on", "severity"
+                "  {}  {:>5}  {:>13}  {:10}  classification",
+                Padded("advisory", width),
+                "hosts",
+                "critical on",
+                "severity"
             );
             for a in &self.top_missing_advisories {
                 let _ = writeln!(
                     out,
-                    "  {:width$}  {:>5}  {:>13}  {:10}  {}",
-                    a.advisory_id,
+                    "  {}  {:>5}  {:>13}  {:10}  {}",
+                    Padded(&a.advisory_id, width),
                     a.hosts,
                     a.critical_hosts,
                     if a.vendor_severity.is_empty() {
@@ -173,8 +184,8 @@ impl FleetView {
             for h in &self.most_critical_hosts {
                 let _ = writeln!(
                     out,
-                    "  {:width$}  {:>3} critical  {:>3} security  {:>3} missing  {} {}",
-                    h.instance_id,
+                    "  {}  {:>3} critical  {:>3} security  {:>3} missing  {} {}",
+                    Padded(&h.instance_id, width),
                     h.critical_non_compliant_count,
                     h.security_non_compliant_count,
                     h.missing_count,

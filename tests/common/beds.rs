@@ -45,23 +45,16 @@ pub fn scan_bed(bed: &Path, baseline_json: &str, extra: &[&str]) -> serde_json::
     scan_bed_with(bed, Some(baseline_json), extra)
 }
 
-/// [`scan_bed`] with the baseline optional (`None`: the OS's predefined default).
-pub fn scan_bed_with(bed: &Path, baseline_json: Option<&str>, extra: &[&str]) -> serde_json::Value {
-    let dir = tempfile::tempdir().unwrap();
+/// `scan --root BED/root --now NOW --repo BED/repos/…` (every repository of the bed, sorted),
+/// then `extra`.
+pub fn scan_argv(bed: &Path, extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "scan".into(),
         "--root".into(),
         bed.join("root").display().to_string(),
         "--now".into(),
         now(bed),
-        "--format".into(),
-        "json".into(),
     ];
-    if let Some(json) = baseline_json {
-        let b = dir.path().join("baseline.json");
-        std::fs::write(&b, json).unwrap();
-        args.extend(["--baseline".into(), b.display().to_string()]);
-    }
     let mut repos: Vec<PathBuf> = std::fs::read_dir(bed.join("repos"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -70,6 +63,19 @@ pub fn scan_bed_with(bed: &Path, baseline_json: Option<&str>, extra: &[&str]) ->
     for r in repos {
         args.push("--repo".into());
         args.push(r.display().to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// [`scan_bed`] with the baseline optional (`None`: the OS's predefined default).
+pub fn scan_bed_with(bed: &Path, baseline_json: Option<&str>, extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = scan_argv(bed, &["--format", "json"]);
+    if let Some(json) = baseline_json {
+        let b = dir.path().join("baseline.json");
+        std::fs::write(&b, json).unwrap();
+        args.extend(["--baseline".into(), b.display().to_string()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -218,20 +218,25 @@ fn amazon_linux_2_advisory_fields_as_patch_manager_reads_them() {
     );
 }
 
+/// A collection naming two `<module>`s kept only the last (libdnf applies the collection when
+/// any of them is active).
 #[test]
-fn collection_modules_are_shared_and_the_last_module_element_wins() {
+fn collection_modules_are_shared_and_every_module_element_is_kept() {
     let ours = updateinfo::read_updateinfo(&fixture("libdnf-advisories/updateinfo.xml")).unwrap();
     let p = &ours[0].packages;
     let first = p[0].module.as_ref().unwrap();
-    assert_eq!(
-        (first.name.as_str(), first.stream.as_str()),
-        ("non", "existing")
-    );
+    let names: Vec<(&str, &str)> = first
+        .iter()
+        .map(|m| (m.name.as_str(), m.stream.as_str()))
+        .collect();
+    assert_eq!(names, [("perl-DBI", "master"), ("non", "existing")]);
+    assert_eq!(first[0].context.as_deref(), Some("2c"));
     assert!(std::sync::Arc::ptr_eq(first, p[1].module.as_ref().unwrap()));
     let third = p[2].module.as_ref().unwrap();
-    assert_eq!(third.context.as_deref(), Some("2b"));
-    assert_eq!(third.version, Some(2));
-    assert_eq!(third.arch.as_deref(), Some("x86_64"));
+    assert_eq!(third.len(), 1);
+    assert_eq!(third[0].context.as_deref(), Some("2b"));
+    assert_eq!(third[0].version, Some(2));
+    assert_eq!(third[0].arch.as_deref(), Some("x86_64"));
 }
 
 /// `name epoch version release arch` rows of an oracle TSV, source packages left out.
@@ -505,7 +510,7 @@ fn createrepo_c_repository_reads_packages_advisories_and_modules() {
     assert_eq!(security.cves, ["CVE-2024-0001"]);
     assert_eq!(security.bugzillas, ["1234"]);
     assert_eq!(security.packages[0].module, None);
-    let module = security.packages[1].module.as_deref().unwrap();
+    let module = &security.packages[1].module.as_deref().unwrap()[0];
     assert_eq!(module.name, "toolbox");
     assert_eq!(module.version, Some(8_090_020_240_101_000_000));
     assert_eq!(bugfix.severity, None);

@@ -6,7 +6,8 @@ produce directly.  It never builds or installs anything itself: the shell script
 real tools (rpmbuild, rpm, createrepo_c, modifyrepo_c, zstd) on what this writes.
 
 Sub-commands:
-  plan DATADIR OUTDIR WORKDIR        write specs/lists/sources for the small beds
+  plan DATADIR OUTDIR WORKDIR        write specs/lists/sources for the small beds (a file
+                                     DATADIR/updateinfo-<repo>.xml is used verbatim)
   repomd-drop REPOMD TYPE...         remove <data type=TYPE> entries (and their files)
   repomd-replace REPOMD TYPE NEWFILE point <data type=TYPE> at NEWFILE (checksum/size updated)
   repomd-pin REPOMD EPOCH            set every <timestamp> to EPOCH
@@ -282,7 +283,12 @@ def plan(datadir, outdir, workdir):
             for nevra in adv[7].split(","):
                 if parse_nevra(nevra) not in avail_keys[repo]:
                     sys.exit(f"{adv[0]}: {nevra} not in available.tsv for repo {repo}")
-        if advs:
+        verbatim = os.path.join(datadir, f"updateinfo-{repo}.xml")
+        if os.path.exists(verbatim):
+            # a real updateinfo.xml, used as it is (make-id-beds.sh)
+            with open(verbatim, "rb") as src, open(os.path.join(workdir, f"updateinfo-{repo}.xml"), "wb") as dst:
+                dst.write(src.read())
+        elif advs:
             origin = "alas@amazon.com" if host == "host-a" else "release-engineering@redhat.com"
             with open(os.path.join(workdir, f"updateinfo-{repo}.xml"), "w") as fh:
                 fh.write(updateinfo_xml(advs, NOW, origin))

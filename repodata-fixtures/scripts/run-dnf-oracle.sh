@@ -102,6 +102,18 @@ for hostdir in "$BEDDIR"/*/; do
     read -r -a args <<< "${entry#*$'\t'}"
     run_dnf "$host" "$name" "$rootcopy" "${main[@]}" -- "${args[@]}"
   done
+  # dnf's own id filters, for the ids a bed lists (make-id-beds.sh): oracle/ids-index.tsv maps
+  # N to kind and id, oracle/id-N.* holds `updateinfo list --available --KIND=ID`.
+  if [[ -f "$hostdir/ids.tsv" ]]; then
+    n=0
+    : > "$hostdir/oracle/ids-index.tsv"
+    while IFS=$'\t' read -r kind id; do
+      [[ -z "$kind" || "$kind" == \#* ]] && continue
+      n=$((n + 1))
+      printf '%s\t%s\t%s\n' "$n" "$kind" "$id" >> "$hostdir/oracle/ids-index.tsv"
+      run_dnf "$host" "id-$n" "$rootcopy" "${main[@]}" -- -q updateinfo list --available "--$kind=$id"
+    done < "$hostdir/ids.tsv"
+  fi
   if (( twins_used )); then
     for name in check-update updateinfo-list-available; do
       entry="$(printf '%s\n' "${commands[@]}" | grep "^$name"$'\t')"

@@ -218,33 +218,47 @@ fn arch_compatible(installed: &str, available: &str) -> bool {
 }
 
 fn module_allowed(p: &AvailablePackage, index: &UpdateIndex, host: &HostOptions) -> bool {
-    if p.modules.is_empty() {
-        return true;
+    p.modules.is_empty()
+        || p.modules
+            .iter()
+            .any(|m| stream_active(&m.name, &m.stream, index, host))
+}
+
+/// Whether a module stream is active on the host: enabled in `etc/dnf/modules.d`, or the
+/// module's default stream when the host chose none; never when the module is disabled.
+fn stream_active(name: &str, stream: &str, index: &UpdateIndex, host: &HostOptions) -> bool {
+    if host.disabled_modules.contains(name) {
+        return false;
     }
-    p.modules.iter().any(|m| {
-        if host.disabled_modules.contains(&m.name) {
-            return false;
-        }
-        match host.enabled_streams.get(&m.name) {
-            Some(stream) => *stream == m.stream,
-            None => index.module_defaults.get(&m.name) == Some(&m.stream),
-        }
-    })
+    match host.enabled_streams.get(name) {
+        Some(enabled) => enabled == stream,
+        None => index.module_defaults.get(name).is_some_and(|d| d == stream),
+    }
 }
 
 /// Whether a notice applies to the package it lists on this host. A notice whose collections
-/// listing the package are all bound to module streams applies only when one of those streams
-/// is enabled (`etc/dnf/modules.d`, `state=enabled`) and the repositories' modules metadata
-/// knows the module — not for a stream that is merely the default, nor for a module no
-/// metadata describes (libdnf 0.69 `Advisory::getApplicablePackages` with
-/// `ModulePackageContainer::isEnabled`; recorded against real dnf in `tests/scan_modules.rs`).
+/// listing the package are all bound to module streams applies only when the modules
+/// metadata describes one of those streams with the collection's context and that stream is
+/// active (enabled, or the default) — as libdnf 0.69 decides (`AdvisoryModule::isApplicable`:
+/// a module of that name, stream and context that is active). With no modules metadata at
+/// all, such a notice never applies. Recorded against real dnf on beds from real Rocky and
+/// libdnf advisories in `tests/scan_ids.rs`.
 fn notice_applies(link: &AdvisoryLink, index: &UpdateIndex, host: &HostOptions) -> bool {
     match &link.modules {
         None => true,
         Some(streams) => streams.iter().any(|m| {
-            index.module_names.contains(&m.name)
-                && !host.disabled_modules.contains(&m.name)
-                && host.enabled_streams.get(&m.name) == Some(&m.stream)
+            let known = match m.context.as_deref().filter(|c| !c.is_empty()) {
+                Some(ctx) => index.module_contexts.contains(&(
+                    m.name.clone(),
+                    m.stream.clone(),
+                    ctx.to_string(),
+                )),
+                None => index
+                    .module_contexts
+                    .iter()
+                    .any(|(n, s, _)| *n == m.name && *s == m.stream),
+            };
+            known && stream_active(&m.name, &m.stream, index, host)
         }),
     }
 }

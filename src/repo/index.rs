@@ -48,20 +48,22 @@ pub struct AdvisoryLink {
     pub advisory: usize,
     /// `None`: a collection with no `<module>` lists the package, so the notice always applies.
     /// `Some(streams)`: only collections bound to these module streams list it; the notice
-    /// applies to the package only on a host with one of them enabled (dnf: a module
-    /// collection is applicable iff its module stream is enabled).
-    pub modules: Option<Vec<Arc<ModuleRef>>>,
+    /// applies to the package only on a host where one of them is active (see
+    /// `engine::states`).
+    pub modules: Option<Vec<ModuleRef>>,
 }
 
 impl AdvisoryLink {
     /// Adds one more collection of the same notice that lists the package.
-    fn merge(&mut self, module: Option<&Arc<ModuleRef>>) {
-        match (&mut self.modules, module) {
+    fn merge(&mut self, modules: Option<&Arc<[ModuleRef]>>) {
+        match (&mut self.modules, modules) {
             (None, _) => {}
-            (modules @ Some(_), None) => *modules = None,
-            (Some(list), Some(m)) => {
-                if !list.contains(m) {
-                    list.push(m.clone());
+            (all @ Some(_), None) => *all = None,
+            (Some(list), Some(more)) => {
+                for m in more.iter() {
+                    if !list.contains(m) {
+                        list.push(m.clone());
+                    }
                 }
             }
         }
@@ -88,9 +90,9 @@ pub struct UpdateIndex {
     pub packages: HashMap<String, Vec<AvailablePackage>, foldhash::fast::RandomState>,
     /// Default stream per module, from modules metadata.
     pub module_defaults: HashMap<String, String>,
-    /// Names of the modules the modules metadata describes (dnf knows a module's state only for
-    /// these: a notice bound to any other module never applies).
-    pub module_names: HashSet<String>,
+    /// Every (name, stream, context) the modules metadata describes: a notice bound to a module
+    /// stream applies only through one of these (libdnf matches name, stream and context).
+    pub module_contexts: HashSet<(String, String, String)>,
 }
 
 impl UpdateIndex {
@@ -136,7 +138,7 @@ impl UpdateIndex {
                         Some(link) => link.merge(listed.module.as_ref()),
                         None => p.advisories.push(AdvisoryLink {
                             advisory: idx,
-                            modules: listed.module.as_ref().map(|m| vec![m.clone()]),
+                            modules: listed.module.as_ref().map(|m| m.to_vec()),
                         }),
                     }
                 }
@@ -179,7 +181,11 @@ impl UpdateIndex {
             self.add_package(p.nevra, p.build_time, repo);
         }
         for m in meta.modules {
-            self.module_names.insert(m.id.name.clone());
+            self.module_contexts.insert((
+                m.id.name.clone(),
+                m.id.stream.clone(),
+                m.id.context.clone().unwrap_or_default(),
+            ));
             self.add_module_stream(
                 ModuleStream {
                     name: m.id.name.clone(),

@@ -4,6 +4,7 @@
 pub mod apt;
 pub mod beds;
 pub mod corpus;
+pub mod dnf;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -81,9 +81,9 @@ pub struct Advisory {
 pub struct AdvisoryPackage {
     /// Its identity.
     pub nevra: Nevra,
-    /// The module stream of its collection, when the collection names one; shared by every
-    /// package of that collection.
-    pub module: Option<Arc<ModuleRef>>,
+    /// The module streams of its collection (every `<module>` it names), when it names any;
+    /// shared by every package of that collection.
+    pub module: Option<Arc<[ModuleRef]>>,
 }
 
 /// A module stream's identity, as updateinfo `<module …/>` and modules.yaml write it.

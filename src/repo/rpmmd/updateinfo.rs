@@ -64,7 +64,7 @@ fn lean_update(element: &str, strings: &mut Strings) -> Lean<Advisory> {
         _ => return Err(Bail),
     };
     let mut advisory = empty_advisory(update_type(lean::attributes(attrs), strings)?);
-    let mut module: Option<Arc<ModuleRef>> = None;
+    let mut module: Option<Arc<[ModuleRef]>> = None;
     let mut text = String::new();
     while let Some(token) = tokens.next_tag()? {
         let (name, attrs, empty) = match token {
@@ -112,7 +112,12 @@ fn lean_update(element: &str, strings: &mut Strings) -> Lean<Advisory> {
         match local {
             "reference" => reference(lean::attributes(attrs), &mut advisory)?,
             "collection" => module = None,
-            "module" => module = Some(Arc::new(module_attributes(lean::attributes(attrs))?)),
+            "module" => {
+                module = Some(with_module(
+                    module.take(),
+                    module_attributes(lean::attributes(attrs))?,
+                ))
+            }
             "package" => advisory.packages.push(AdvisoryPackage {
                 nevra: package_attributes(lean::attributes(attrs))?,
                 module: module.clone(),
@@ -167,8 +172,8 @@ struct State {
     advisories: Vec<Advisory>,
     /// The `<update>` being read.
     current: Option<Advisory>,
-    /// The module of the `<collection>` being read.
-    module: Option<Arc<ModuleRef>>,
+    /// The modules of the `<collection>` being read.
+    module: Option<Arc<[ModuleRef]>>,
     strings: Strings,
     collecting: Field,
     text: String,
@@ -221,7 +226,7 @@ impl State {
             "collection" => self.module = None,
             "module" => {
                 let module = module_attributes(file.attrs(e))?;
-                self.module = Some(Arc::new(module));
+                self.module = Some(with_module(self.module.take(), module));
             }
             "package" => {
                 let nevra = package_attributes(file.attrs(e))?;
@@ -394,6 +399,14 @@ fn package_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<Nevra, A::Err> {
         )),
         _ => Err(attrs.malformed("<package> without name, version or arch")),
     }
+}
+
+/// A collection's modules with one more (a collection may name several `<module>`s; libdnf
+/// applies it when any of them is active).
+fn with_module(modules: Option<Arc<[ModuleRef]>>, module: ModuleRef) -> Arc<[ModuleRef]> {
+    let mut all = modules.map(|m| m.to_vec()).unwrap_or_default();
+    all.push(module);
+    all.into()
 }
 
 /// `<module name stream version context arch/>` in a `<collection>`.

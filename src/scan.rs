@@ -556,6 +556,10 @@ fn evaluate_inner<'a>(
         warnings,
     );
     report.repositories = repositories;
+    report.aws_baseline_id = loaded.baseline.aws_id().to_string();
+    // The same id a fleet run gives this host at this time.
+    report.patch_state.snapshot_id =
+        crate::report::fleet::snapshot_id(&[&instance_id, &opts.now.to_string()]);
     Ok(report)
 }
 

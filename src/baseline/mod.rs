@@ -363,6 +363,8 @@ pub struct Baseline {
     pub rejected_patches_action: RejectedPatchesAction,
     pub sources: Vec<PatchSource>,
     pub origin: BaselineOrigin,
+    /// [`Baseline::aws_id`], worked out once.
+    pub aws_id_cache: std::sync::OnceLock<String>,
 }
 
 /// A baseline with the warnings its validation produced.
@@ -625,6 +627,27 @@ impl Baseline {
     /// The id reports carry: the AWS id when known, else the name.
     pub fn report_id(&self) -> &str {
         self.baseline_id.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The id AWS shapes carry: the AWS id when known; otherwise a stable synthetic one in
+    /// AWS's shape, `pb-` and 17 hex digits of a 128-bit FNV-1a hash of the baseline's
+    /// `get-patch-baseline` JSON (name included), so the same baseline always gets the same id
+    /// and any change to it gets another.
+    pub fn aws_id(&self) -> &str {
+        if let Some(id) = &self.baseline_id {
+            return id;
+        }
+        self.aws_id_cache.get_or_init(|| self.synthetic_id())
+    }
+
+    fn synthetic_id(&self) -> String {
+        let text = serde_json::to_string(&self.to_document()).unwrap_or_default();
+        let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+        for b in text.bytes() {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+        format!("pb-{:017x}", h >> (128 - 68))
     }
 
     /// The baseline in `get-patch-baseline` shape, every field explicit.

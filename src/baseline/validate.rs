@@ -591,6 +591,7 @@ pub fn validate(
         rejected_patches_action: rejected_action,
         sources,
         origin,
+        aws_id_cache: Default::default(),
     });
     (baseline, d)
 }

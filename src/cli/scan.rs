@@ -8,13 +8,18 @@ use clap::{Args, ValueEnum};
 
 use crate::baseline::OperatingSystem;
 use crate::exit;
-use crate::report::table;
+use crate::report::{aws_cli, table};
 use crate::scan::{self, EvalOptions, ScanOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
     Table,
+    /// patchscan's own JSON (README "Scan JSON").
     Json,
+    /// `aws ssm describe-instance-patch-states` as the AWS CLI v2 prints it.
+    Aws,
+    /// `aws ssm describe-instance-patches` as the AWS CLI v2 prints it.
+    AwsPatches,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,8 +149,13 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             let colour = std::io::stdout().is_terminal();
             print!("{}", table::render(&report, colour, args.explain));
         }
+        ScanFormat::Aws => print!(
+            "{}",
+            aws_cli::instance_patch_states(&report, &report.aws_baseline_id)
+        ),
+        ScanFormat::AwsPatches => print!("{}", aws_cli::instance_patches(&report)),
     }
-    if args.format == ScanFormat::Json {
+    if args.format != ScanFormat::Table {
         for w in &report.warnings {
             eprintln!("warning: {w}");
         }

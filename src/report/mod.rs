@@ -3,6 +3,7 @@
 //! inventory payloads, plus the fleet view read back from Parquet.
 
 pub mod aws;
+pub mod aws_cli;
 pub mod csv;
 pub mod fleet;
 pub mod jsonl;

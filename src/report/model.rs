@@ -17,6 +17,10 @@ pub struct HostReport {
     /// The package lists the scan used, with their suites' dates (APT hosts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub repositories: Vec<RepositoryRecord>,
+    /// The baseline's id in AWS's shape (its own, or the synthetic `pb-…` one), for
+    /// `--format aws`; patchscan's own JSON reports `BaselineId` as the id or the name.
+    #[serde(skip)]
+    pub aws_baseline_id: String,
 }
 
 /// One package list a scan used: where it is, its suite and whether the host trusts it and
@@ -208,6 +212,7 @@ impl HostReport {
             patches,
             warnings,
             repositories: Vec::new(),
+            aws_baseline_id: ctx.baseline_id.to_string(),
         }
     }
 

@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive info -t patch SuSEfirewall2-5

@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive info -t patch aaa_base-2

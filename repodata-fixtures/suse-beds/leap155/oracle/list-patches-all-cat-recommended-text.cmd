@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive list-patches --all --category recommended

@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive --xmlout list-patches --bugzilla=368963

@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive list-updates --best-effort

@@ -1,0 +1,1 @@
+zypper --root @ROOT@ --non-interactive install --dry-run --details -t patch devhelp

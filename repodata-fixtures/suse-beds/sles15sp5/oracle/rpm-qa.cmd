@@ -1,0 +1,1 @@
+rpm --root @ROOT@ --dbpath /var/lib/rpm -qa --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\n' | sort

@@ -23,6 +23,9 @@ fn main() {
     // SAFETY: restoring the default SIGPIPE disposition before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        // Past `ulimit -f` a write fails with EFBIG, which names the file, instead of the
+        // process dying of SIGXFSZ without a word.
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     std::process::exit(patchscan::cli::run());
 }

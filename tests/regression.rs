@@ -170,3 +170,143 @@ fn table_survives_a_70000_character_advisory_id() {
         &row[row.len().saturating_sub(200)..]
     );
 }
+
+fn fleet(out: &Path, extra: &[&str]) -> std::process::Output {
+    let manifest = root().join("repodata-fixtures/demo/fleet.toml");
+    let mut args = vec![
+        "fleet".to_string(),
+        manifest.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_owned(&args)
+}
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A re-run into the same `--out` with `--partition-by` kept the previous run's partitions,
+/// and `report` counted both runs' hosts.
+#[test]
+fn a_rerun_replaces_the_previous_run_s_partitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for now in ["2025-06-01T12:00:00Z", "2025-06-03T12:00:00Z"] {
+        let o = fleet(&out, &["--partition-by", "date", "--now", now]);
+        assert_eq!(
+            o.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let files = files_under(&out);
+    assert!(files.iter().all(|f| !f.contains("2025-06-01")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.contains("ScanDate=2025-06-03")),
+        "{files:?}"
+    );
+    let report = run(&["report", out.to_str().unwrap(), "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(v["Hosts"], 7, "{v}");
+    // Nothing but the finished directory and its lock is left beside it.
+    let beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 2, "{beside:?}");
+}
+
+/// `--out` naming a directory with other files would have mixed a run into it; it is refused
+/// and left as it was.
+#[test]
+fn an_out_directory_patchscan_did_not_write_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let o = fleet(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("notes.txt"));
+    assert_eq!(files_under(dir.path()), ["notes.txt"]);
+}
+
+/// Two runs into one `--out` mixed their outputs; the second now fails while the first
+/// holds the lock, naming it.
+#[test]
+fn a_concurrent_run_into_the_same_out_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let lock = dir.path().join(".out.lock");
+    std::fs::write(&lock, "").unwrap();
+    // util-linux flock holds the same kind of lock patchscan takes.
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .expect("flock (util-linux)");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let o = fleet(&out, &[]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("another patchscan run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists());
+}
+
+/// A killed run left `.NAME.tmp-PID` files and half an output forever; now it leaves only a
+/// staging directory beside `--out`, which the next run clears.
+#[test]
+fn what_a_killed_run_leaves_is_cleared_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let stale = dir.path().join(".out.staging-killed");
+    std::fs::create_dir_all(stale.join("patches")).unwrap();
+    std::fs::write(stale.join("patches/.part-0.parquet.tmp-1"), "half").unwrap();
+    let o = fleet(&out, &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(!stale.exists());
+    assert!(files_under(&out).iter().all(|f| !f.contains(".tmp-")));
+}
+
+/// `ulimit -f` killed a run with SIGXFSZ and no message; the write now fails naming the file.
+#[test]
+fn a_file_size_limit_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let manifest = root().join("repodata-fixtures/demo/fleet.toml");
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 8; exec \"$0\" fleet {} --out {} --format csv",
+            manifest.display(),
+            out.display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_patchscan"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("File too large") && err.contains(".csv"),
+        "{err}"
+    );
+    assert!(!out.exists(), "no partial output");
+}

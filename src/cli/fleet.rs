@@ -12,6 +12,7 @@ use crate::report::aws::{is_managed_node_id, AwsInventorySink};
 use crate::report::csv::CsvTable;
 use crate::report::fleet::{FleetSink, PartitionBy, TableSink};
 use crate::report::jsonl::JsonlTable;
+use crate::report::outdir::OutputDir;
 use crate::report::parquet::ParquetTable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,9 +154,22 @@ pub fn run_manifest(
         std::env::set_var("POLARS_MAX_THREADS", opts.jobs.max(1).to_string());
     }
     let failures = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut all = sinks(out, formats, partition);
+    // Written into a fresh directory beside `out`, locked against another run, and swapped
+    // into place whole at the end: never a mix of two runs, never half a run.
+    let dir = OutputDir::begin(out).map_err(|e| anyhow!(e))?;
+    let mut all = sinks(dir.staging(), formats, partition);
     all.push(Box::new(FailureLog(failures.clone())));
-    let summary = fleet::run(manifest, opts, all).map_err(|e| anyhow!(e))?;
+    let mut summary = fleet::run(manifest, opts, all).map_err(|e| anyhow!(e))?;
+    let marker = serde_json::json!({
+        "patchscan": env!("CARGO_PKG_VERSION"),
+        "now": opts.now,
+        "hosts": summary.hosts,
+        "failed": summary.failed,
+        "files": summary.files.iter().filter_map(|f| f.strip_prefix(dir.staging()).ok()).map(|f| f.display().to_string()).collect::<Vec<_>>(),
+    });
+    summary.files = dir
+        .commit(&summary.files, &format!("{marker:#}\n"))
+        .map_err(|e| anyhow!(e))?;
     let failures = failures.lock().map(|f| f.clone()).unwrap_or_default();
     Ok((summary, failures))
 }

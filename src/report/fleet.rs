@@ -301,6 +301,8 @@ pub enum ReportError {
     Read { path: PathBuf, message: String },
     #[error("cannot start the writer thread: {0}")]
     Thread(String),
+    #[error("{}: {message}", .path.display())]
+    Output { path: PathBuf, message: String },
 }
 
 impl ReportError {

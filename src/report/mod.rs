@@ -8,6 +8,7 @@ pub mod csv;
 pub mod fleet;
 pub mod jsonl;
 pub mod model;
+pub mod outdir;
 pub mod parquet;
 pub mod table;
 pub mod view;

@@ -471,6 +471,12 @@ fn evaluate_inner<'a>(
                 (false, _) => AptSelection::all(index),
             };
             apt_warnings(index, &selection, opts, &mut warnings);
+            if !packages
+                .iter()
+                .any(|p| !index.packages.get(&p.name).is_empty())
+            {
+                warnings.push(unrelated_repositories(packages.len()));
+            }
             repositories = apt_repositories(index, &selection);
             let host = HostOptions {
                 boot_time: opts.boot_time,
@@ -494,6 +500,12 @@ fn evaluate_inner<'a>(
         }
         (Installed::Rpm(installed), RepoIndex::Rpm(index)) => {
             metadata_age_warnings(index, opts, &mut warnings);
+            if !installed
+                .iter()
+                .any(|p| index.packages.contains_key(&p.nevra.name))
+            {
+                warnings.push(unrelated_repositories(installed.len()));
+            }
             let host = HostOptions {
                 enabled_streams: facts.enabled_streams.clone(),
                 disabled_modules: facts.disabled_modules.clone(),
@@ -561,6 +573,14 @@ fn evaluate_inner<'a>(
     report.patch_state.snapshot_id =
         crate::report::fleet::snapshot_id(&[&instance_id, &opts.now.to_string()]);
     Ok(report)
+}
+
+/// The warning for repositories that offer none of the host's packages: another
+/// distribution's or release's, so nothing could be found missing and the host looks compliant.
+fn unrelated_repositories(installed: usize) -> String {
+    format!(
+        "none of the host's {installed} installed packages is offered by the repositories: are they the host's distribution and release? nothing can be found missing"
+    )
 }
 
 /// The enabled lists, for the report.

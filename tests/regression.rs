@@ -310,3 +310,35 @@ fn a_file_size_limit_is_an_error_naming_the_file() {
     );
     assert!(!out.exists(), "no partial output");
 }
+
+/// An Amazon Linux host scanned against another distribution's repository came out
+/// COMPLIANT with no word of it (every package InstalledOther).
+#[test]
+fn repositories_offering_none_of_the_host_s_packages_warn() {
+    let host = bed("host-a");
+    let args = vec![
+        "scan".to_string(),
+        "--root".into(),
+        host.join("root").display().to_string(),
+        "--now".into(),
+        "2025-06-01T12:00:00Z".into(),
+        "--repo".into(),
+        root()
+            .join("repodata-fixtures/rpmmd/tiny")
+            .display()
+            .to_string(),
+        "--fail-on".into(),
+        "warnings".into(),
+    ];
+    let out = run_owned(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("none of the host's 46 installed packages is offered"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // The host's own repositories do not warn so.
+    let args = scan_args(&host, &[]);
+    let text = String::from_utf8_lossy(&run_owned(&args).stdout).to_string();
+    assert!(!text.contains("is offered by the repositories"), "{text}");
+}

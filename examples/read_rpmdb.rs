@@ -24,7 +24,9 @@ fn main() -> anyhow::Result<()> {
         RpmDbFormat::Ndb => owned(ndb::records(&bytes).map_err(anyhow::Error::msg)?),
         RpmDbFormat::Sqlite => {
             let mut blobs = Vec::new();
-            patchscan::host::rpmdb::sqlite::each_record(&file, &mut |r| {
+            let len = std::fs::metadata(&file)?.len();
+            let opened = std::fs::File::open(&file)?;
+            patchscan::host::rpmdb::sqlite::each_record_from_file(&file, opened, len, &mut |r| {
                 blobs.push(r.blob.into_owned());
                 Ok(())
             })?;

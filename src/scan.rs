@@ -177,12 +177,13 @@ pub fn module_state(
             continue;
         }
         let rel = Path::new("etc/dnf/modules.d").join(&file);
-        let (path, text) =
-            root.read_to_string(&rel.to_string_lossy())
-                .map_err(|err| ScanError::ModuleState {
-                    path: root.path().join(&rel),
-                    message: err.to_string(),
-                })?;
+        // The name need not be UTF-8 (dnf reads the file's own [section] and name=).
+        let (path, text) = root
+            .read_to_string(&rel)
+            .map_err(|err| ScanError::ModuleState {
+                path: root.path().join(&rel),
+                message: err.to_string(),
+            })?;
         add_module_file(&text, &path, &mut enabled, &mut disabled)?;
     }
     Ok((enabled, disabled))

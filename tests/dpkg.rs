@@ -83,6 +83,24 @@ fn status_files_read_as_recorded_dpkg_query_reads_them() {
     }
 }
 
+/// What real dpkg-query lists from the admin directory `admin`, `None` when it refuses.
+fn fresh_dpkg_query(admin: &Path) -> Option<BTreeMap<String, (String, String)>> {
+    let out = std::process::Command::new("dpkg-query")
+        .arg(format!("--admindir={}", admin.display()))
+        .args([
+            "-W",
+            "-f",
+            "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n",
+        ])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        dpkg_query_view(&String::from_utf8_lossy(&out.stdout))
+    } else {
+        None
+    }
+}
+
 #[test]
 fn status_files_read_as_a_fresh_dpkg_query_reads_them() {
     if !common::tool_available("dpkg-query", "dpkg-query", &["--version"]) {
@@ -95,21 +113,7 @@ fn status_files_read_as_a_fresh_dpkg_query_reads_them() {
         for d in ["info", "updates"] {
             std::fs::create_dir(admin.path().join(d)).unwrap();
         }
-        let out = std::process::Command::new("dpkg-query")
-            .arg(format!("--admindir={}", admin.path().display()))
-            .args([
-                "-W",
-                "-f",
-                "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n",
-            ])
-            .output()
-            .unwrap();
-        let view = if out.status.success() {
-            dpkg_query_view(&String::from_utf8_lossy(&out.stdout))
-        } else {
-            None
-        };
-        check(f, &path, view);
+        check(f, &path, fresh_dpkg_query(admin.path()));
     }
 }
 
@@ -124,4 +128,36 @@ fn distroless_status_d_packages_are_installed() {
         .map(|p| format!("{} {} {}", p.qualified_name(), p.version, p.status.abbrev()))
         .collect();
     assert_eq!(got, ["libsqlite3-0:arm64 3.34.1-3 ii"]);
+}
+
+/// A status file cut short (an interrupted copy, a full disk) at random places: wherever real
+/// dpkg-query refuses the cut file, so do we, naming a line; wherever it reads it, we read the
+/// same packages. Cuts fall anywhere, at line ends and stanza ends too.
+#[test]
+fn status_files_cut_short_read_as_dpkg_query_reads_them() {
+    if !common::tool_available("dpkg-query", "dpkg-query", &["--version"]) {
+        return;
+    }
+    let path = common::root().join("repodata-fixtures/apt-real/debian-bookworm/dpkg-status");
+    let bytes = std::fs::read(&path).unwrap();
+    let mut rng = common::corpus::Rng::new(20261204);
+    let newlines: Vec<usize> = memchr::memchr_iter(b'\n', &bytes).collect();
+    let mut cuts: Vec<usize> = (0..40).map(|_| 1 + rng.below(bytes.len() - 1)).collect();
+    cuts.extend((0..20).map(|_| newlines[rng.below(newlines.len())] + 1));
+    let admin = tempfile::tempdir().unwrap();
+    for d in ["info", "updates"] {
+        std::fs::create_dir(admin.path().join(d)).unwrap();
+    }
+    let (mut refused, mut read) = (0, 0);
+    for cut in cuts {
+        let file = admin.path().join("status");
+        std::fs::write(&file, &bytes[..cut]).unwrap();
+        let view = fresh_dpkg_query(admin.path());
+        match view {
+            Some(_) => read += 1,
+            None => refused += 1,
+        }
+        check(&format!("cut at byte {cut}"), &file, view);
+    }
+    assert!(refused >= 30 && read >= 5, "{refused} refused, {read} read");
 }

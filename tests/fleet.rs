@@ -108,6 +108,7 @@ fn rpm_inventory(root: &Path, dest: &Path) {
             text.push_str(&std::fs::read_to_string(e.unwrap().path()).unwrap());
         }
     }
+    text.push_str("@end\n");
     std::fs::write(dest, text).unwrap();
 }
 
@@ -647,6 +648,7 @@ fn dpkg_inventory(root: &Path, dest: &Path) {
     text.push_str(&std::fs::read_to_string(root.join("etc/os-release")).unwrap());
     text.push_str("@dpkg\n");
     text.push_str(&String::from_utf8(out.stdout).unwrap());
+    text.push_str("@end\n");
     std::fs::write(dest, text).unwrap();
 }
 

@@ -342,3 +342,436 @@ fn repositories_offering_none_of_the_host_s_packages_warn() {
     let text = String::from_utf8_lossy(&run_owned(&args).stdout).to_string();
     assert!(!text.contains("is offered by the repositories"), "{text}");
 }
+
+// ------------------------------------------------------------------ hostile and damaged roots
+
+/// A private copy of a bed (root, repos, NOW) to damage.
+fn bed_copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(name);
+    common::apt::copy_dir(&bed(name), &copy);
+    std::fs::copy(
+        root().join("repodata-fixtures/beds/NOW"),
+        dir.path().join("NOW"),
+    )
+    .unwrap();
+    (dir, copy)
+}
+
+/// Runs patchscan, killing it after `secs` (a hang fails the test instead of stalling it).
+fn run_bounded(args: &[String], secs: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = common::patchscan()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() >= secs {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "patchscan {args:?} still running after {secs} s: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Asserts a scan failed (exit 2) with a message holding every one of `needles`.
+fn assert_refused(out: &std::process::Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        needles.iter().all(|n| err.contains(n)),
+        "{needles:?}: {err}"
+    );
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+}
+
+fn installed_count(out: &std::process::Output) -> u64 {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let s = &v["PatchState"];
+    [
+        "InstalledCount",
+        "InstalledOtherCount",
+        "MissingCount",
+        "InstalledRejectedCount",
+    ]
+    .iter()
+    .map(|k| s[k].as_u64().unwrap_or(0))
+    .sum::<u64>()
+        + s["InstalledPendingRebootCount"].as_u64().unwrap_or(0)
+}
+
+/// A FIFO as `etc/os-release` hung the scan forever (the open blocked for a writer).
+#[test]
+fn a_fifo_as_os_release_is_an_error_not_a_hang() {
+    let (_dir, copy) = bed_copy("host-a");
+    let os = copy.join("root/etc/os-release");
+    std::fs::remove_file(&os).unwrap();
+    mkfifo(&os);
+    assert_refused(
+        &run_bounded(&scan_args(&copy, &[]), 30),
+        &["etc/os-release", "not a regular file (a FIFO)"],
+    );
+}
+
+/// A character device in a root (`/dev/zero` re-rooted as the rpm database) was read without
+/// bound; a socket likewise is no file to read.
+#[test]
+fn a_device_or_socket_as_the_rpm_database_is_an_error() {
+    let (_dir, copy) = bed_copy("host-a");
+    let db = copy.join("root/var/lib/rpm/rpmdb.sqlite");
+    std::fs::remove_file(&db).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(&db).unwrap();
+    assert_refused(&run_bounded(&scan_args(&copy, &[]), 30), &["rpmdb.sqlite"]);
+    // A device node needs root to make; CI runs as root.
+    if unsafe { libc::geteuid() } == 0 {
+        std::fs::remove_file(&db).unwrap();
+        let c = std::ffi::CString::new(db.as_os_str().as_encoded_bytes()).unwrap();
+        let dev = libc::makedev(1, 5); // /dev/zero
+        assert_eq!(
+            unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o644, dev) },
+            0
+        );
+        let out = run_bounded(&scan_args(&copy, &[]), 30);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("rpmdb.sqlite") && err.contains("not a regular file (a character device)"),
+            "{err}"
+        );
+    } else {
+        assert!(
+            !common::oracles_required(),
+            "CI must run as root to make a device node"
+        );
+    }
+}
+
+/// `rpmdb.sqlite-wal` was opened by sqlite by its own path, so a WAL that is a link out of
+/// the root was the scanner's file (which could rewrite the image's packages).
+#[test]
+fn a_wal_linked_out_of_the_root_is_not_the_scanner_s_file() {
+    let (dir, copy) = bed_copy("host-a");
+    let clean = run_owned(&scan_args(&copy, &["--format", "json"]));
+    assert_eq!(clean.status.code(), Some(0));
+    let packages = installed_count(&clean);
+    // A file outside the root that would fail the read if it were taken for the WAL.
+    let outside = dir.path().join("outside-wal");
+    let mut poison = 0x377f_0682u32.to_be_bytes().to_vec();
+    poison.extend([0xee; 4092]);
+    std::fs::write(&outside, &poison).unwrap();
+    let wal = copy.join("root/var/lib/rpm/rpmdb.sqlite-wal");
+    let depth = copy.join("root/var/lib/rpm").components().count();
+    let relative = format!("{}{}", "../".repeat(depth), outside.display());
+    for target in [outside.display().to_string(), relative] {
+        let _ = std::fs::remove_file(&wal);
+        std::os::unix::fs::symlink(&target, &wal).unwrap();
+        let out = run_owned(&scan_args(&copy, &["--format", "json"]));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(installed_count(&out), packages, "{target}");
+    }
+    // The same poison inside the root, where the link leads, is read and refused.
+    let inside = copy.join("root").join(outside.strip_prefix("/").unwrap());
+    std::fs::create_dir_all(inside.parent().unwrap()).unwrap();
+    std::fs::write(&inside, &poison).unwrap();
+    let out = run_owned(&scan_args(&copy, &[]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("rpmdb.sqlite-wal"), "{err}");
+}
+
+/// An rpmdb.sqlite whose `Packages` is a VIEW (here an endless recursive one) burned CPU and
+/// wrote temporary files without bound.
+#[test]
+fn an_rpmdb_whose_packages_is_a_view_is_an_error() {
+    let (_dir, copy) = bed_copy("host-a");
+    let db = copy.join("root/var/lib/rpm/rpmdb.sqlite");
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", db.display()));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; PRAGMA foreign_keys=OFF;
+         DROP TABLE Packages;
+         CREATE VIEW Packages AS WITH RECURSIVE n(hnum, blob) AS
+           (SELECT 1, randomblob(4096) UNION ALL SELECT hnum + 1, randomblob(4096) FROM n)
+           SELECT hnum, blob FROM n;",
+    )
+    .unwrap();
+    drop(conn);
+    assert_refused(
+        &run_bounded(&scan_args(&copy, &[]), 30),
+        &["rpmdb.sqlite", "Packages is a view, not a table"],
+    );
+}
+
+/// An rpmdb.sqlite read through a mapping died of SIGBUS (exit 135, no message) when the
+/// file shrank while it was read, as a live host's rpm vacuuming it does.
+#[test]
+fn an_rpmdb_shrinking_while_read_is_never_a_signal() {
+    let (_dir, copy) = bed_copy("host-a");
+    let db = copy.join("root/var/lib/rpm/rpmdb.sqlite");
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", db.display()));
+    }
+    let full = std::fs::read(&db).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (db, stop, full) = (db.clone(), stop.clone(), full.clone());
+        std::thread::spawn(move || {
+            let f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.set_len(4096).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(300));
+                use std::os::unix::fs::FileExt;
+                f.write_all_at(&full, 0).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(300));
+            }
+        })
+    };
+    let mut codes = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let out = run_owned(&scan_args(&copy, &[]));
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), None, "killed by a signal");
+        let code = out.status.code().unwrap();
+        if code == 2 {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("rpmdb.sqlite"), "{err}");
+        }
+        codes.insert(code);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(codes.iter().all(|c| [0, 2].contains(c)), "{codes:?}");
+}
+
+/// A sparse 3 GiB file in a root cost 3 GiB of memory to read.
+#[test]
+fn a_sparse_3_gib_rpm_database_is_refused_past_the_limit() {
+    let (_dir, copy) = bed_copy("host-a");
+    let db = copy.join("root/var/lib/rpm/rpmdb.sqlite");
+    let f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    f.set_len(3 << 30).unwrap();
+    drop(f);
+    assert_refused(
+        &run_bounded(&scan_args(&copy, &[]), 30),
+        &[
+            "rpmdb.sqlite",
+            "3221225472 bytes is more than the 1073741824-byte limit",
+        ],
+    );
+    // A text file has a lower limit.
+    let os = copy.join("root/etc/os-release");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&os)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    let out = run_bounded(&scan_args(&copy, &[]), 30);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("os-release") && err.contains("16777216-byte limit"),
+        "{err}"
+    );
+}
+
+/// Hash pages (type 13 or 2) of a BerkeleyDB `Packages` with the meta page's page size.
+fn bdb_pages(bytes: &[u8]) -> (usize, Vec<usize>) {
+    let size = u32::from_le_bytes(bytes[20..24].try_into().unwrap()) as usize;
+    let pages = (1..bytes.len() / size)
+        .filter(|p| matches!(bytes[p * size + 25], 2 | 13) && bytes[p * size + 20] > 0)
+        .collect();
+    (size, pages)
+}
+
+/// One corrupt byte (a hash page's type) in a BerkeleyDB `Packages` dropped every package
+/// on that page; the meta page's element count says how many there are.
+#[test]
+fn a_bdb_hash_page_with_a_damaged_type_byte_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::fixture("rpmdb/rpm-made-bdb-le/Packages");
+    let mut bytes = std::fs::read(&src).unwrap();
+    assert_eq!(
+        patchscan::host::rpmdb::read_rpmdb(&src).unwrap().len(),
+        30,
+        "the fixture as rpm wrote it"
+    );
+    let (size, pages) = bdb_pages(&bytes);
+    bytes[pages[0] * size + 25] = 0x0d ^ 0x40;
+    let db = dir.path().join("Packages");
+    std::fs::write(&db, &bytes).unwrap();
+    let err = patchscan::host::rpmdb::read_rpmdb(&db)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&db.display().to_string()) && err.contains("meta page counts 32 entries"),
+        "{err}"
+    );
+}
+
+/// BerkeleyDB overflow chains that share pages (or loop) cost memory quadratic in the file:
+/// each off-page item re-read the same pages.
+#[test]
+fn bdb_overflow_chains_sharing_pages_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(common::fixture("rpmdb/rpm-made-bdb-le/Packages")).unwrap();
+    let (size, pages) = bdb_pages(&bytes);
+    // Every off-page data item (type 3) on the hash pages: (byte of its first-page field).
+    let mut offpage = Vec::new();
+    for &p in &pages {
+        let page = &bytes[p * size..(p + 1) * size];
+        let n = u16::from_le_bytes([page[20], page[21]]) as usize;
+        for i in (1..n).step_by(2) {
+            let at = u16::from_le_bytes([page[26 + 2 * i], page[27 + 2 * i]]) as usize;
+            if page[at] == 3 {
+                offpage.push(p * size + at + 4);
+            }
+        }
+    }
+    assert!(offpage.len() >= 2, "the fixture has off-page headers");
+    // The second item's chain now starts where the first's does.
+    let first: [u8; 4] = bytes[offpage[0]..offpage[0] + 4].try_into().unwrap();
+    bytes[offpage[1]..offpage[1] + 4].copy_from_slice(&first);
+    let db = dir.path().join("Packages");
+    std::fs::write(&db, &bytes).unwrap();
+    let err = patchscan::host::rpmdb::read_rpmdb(&db)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already holds"), "{err}");
+}
+
+/// NDB slots pointing at one blob gave the same package many times over.
+#[test]
+fn ndb_slots_sharing_one_blob_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = common::fixture("rpmdb/go-rpmdb-sle15-bci/Packages.db");
+    let clean = patchscan::host::rpmdb::read_rpmdb(&src).unwrap().len();
+    let mut bytes = std::fs::read(&src).unwrap();
+    // Slot 2 is the first package's; copy it over every free slot of the first slot page.
+    let first: [u8; 16] = bytes[32..48].try_into().unwrap();
+    let mut copies = 0;
+    for slot in 3..4096 / 16 {
+        let at = slot * 16;
+        if bytes[at + 4..at + 8] == [0; 4] && copies < 34 {
+            bytes[at..at + 16].copy_from_slice(&first);
+            copies += 1;
+        }
+    }
+    assert!(copies > 0, "the fixture has free slots");
+    let db = dir.path().join("Packages.db");
+    std::fs::write(&db, &bytes).unwrap();
+    let err = patchscan::host::rpmdb::read_rpmdb(&db)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("overlaps the blocks of slot 2"),
+        "{err} ({clean} clean)"
+    );
+}
+
+/// A dpkg status cut in the middle of a value (dpkg-query refuses it) read as the packages
+/// before the cut, and the host as COMPLIANT.
+#[test]
+fn a_dpkg_status_cut_mid_value_is_an_error() {
+    let src = root().join("repodata-fixtures/apt-real/debian-bookworm/dpkg-status");
+    let bytes = std::fs::read(&src).unwrap();
+    let cut = &bytes[..bytes.len() / 3];
+    let err = patchscan::host::dpkg::parse_status(cut, Path::new("status"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("status: line ") && err.contains("(missing final newline)"),
+        "{err}"
+    );
+}
+
+/// An inventory cut mid-line, with no end marker, read as a smaller host and COMPLIANT.
+#[test]
+fn an_inventory_cut_short_is_an_error() {
+    let src = root().join("repodata-fixtures/demo/inventories/al2023-batch-1.inv");
+    let text = std::fs::read_to_string(&src).unwrap();
+    assert!(text.ends_with("@end\n"));
+    let cut = Path::new("cut.inv");
+    for len in [
+        text.len() - 5,
+        text.len() / 2,
+        text.rfind("\nvim").unwrap() + 1,
+    ] {
+        let facts = patchscan::host::source::read_inventory(
+            cut,
+            &text.as_bytes()[..len],
+            &Default::default(),
+        );
+        let err = facts.expect_err("a cut inventory is refused").to_string();
+        assert!(
+            err.contains("cut.inv: line ") && err.contains("no @end line"),
+            "{err}"
+        );
+    }
+}
+
+/// A non-UTF-8 file name in `var/lib/dpkg/status.d` dropped that package.
+#[test]
+fn a_non_utf8_name_in_status_d_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let host = dir.path().join("root");
+    common::apt::copy_dir(&common::fixture("dpkg/distroless"), &host);
+    let status_d = host.join("var/lib/dpkg/status.d");
+    let name = std::ffi::OsStr::from_bytes(b"libsqlite3-0-\xff");
+    std::fs::rename(status_d.join("libsqlite3-0"), status_d.join(name)).unwrap();
+    let root = patchscan::host::rootfs::RootFs::new(&host).unwrap();
+    let db = patchscan::host::dpkg::find(&root).unwrap();
+    let got: Vec<String> = patchscan::host::dpkg::read_installed(&root, &db)
+        .unwrap()
+        .iter()
+        .map(|p| p.qualified_name())
+        .collect();
+    assert_eq!(got, ["libsqlite3-0:arm64"]);
+}
+
+/// A non-UTF-8 file name in `etc/dnf/modules.d` failed the scan with a wrong message (the
+/// lossy name did not exist).
+#[test]
+fn a_non_utf8_module_file_name_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_dir, copy) = bed_copy("host-a");
+    let modules = copy.join("root/etc/dnf/modules.d");
+    std::fs::create_dir_all(&modules).unwrap();
+    std::fs::write(
+        modules.join(std::ffi::OsStr::from_bytes(b"nodejs-\xff.module")),
+        "[nodejs]\nname=nodejs\nstream=20\nprofiles=\nstate=enabled\n",
+    )
+    .unwrap();
+    let root = patchscan::host::rootfs::RootFs::new(copy.join("root")).unwrap();
+    let (enabled, _) = patchscan::scan::module_state(&root).unwrap();
+    assert_eq!(enabled.get("nodejs").map(String::as_str), Some("20"));
+    let out = run_owned(&scan_args(&copy, &[]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

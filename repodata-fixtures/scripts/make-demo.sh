@@ -76,6 +76,7 @@ root="$WORK/beds/al2023-batch-1/root"
   rpm --root "$root" --dbpath /var/lib/rpm -qa \
     --qf '%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{INSTALLTIME}\t%{BUILDTIME}\t%{MODULARITYLABEL}\t%{SOURCERPM}\n' \
     | sort
+  echo '@end'
 } > "$inv"
 
 if [[ -x "$here/make-demo-debian.sh" ]]; then

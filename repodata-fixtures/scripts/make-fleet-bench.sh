@@ -61,7 +61,7 @@ for h in range(n):
         e, v, r = rng.choice(versions)
         lines.append(f"{name}\t{e}\t{v}\t{r}\tx86_64\t{base + rng.randint(0, 86400)}\t1717243200\t(none)\t{name}-{v}-{r}.src.rpm")
     with open(os.path.join(outdir, f"host-{h:05d}.inv"), "w") as fh:
-        fh.write("\n".join(lines) + "\n")
+        fh.write("\n".join(lines) + "\n@end\n")
 PY
 
 # ---------------------------------------------------------------- real rpmdb roots

@@ -243,11 +243,52 @@ fn utf8<'a>(value: &'a [u8], field: &str, line: usize, path: &Path) -> Result<&'
         .map_err(|_| invalid(path, line, format!("'{field}' field is not valid UTF-8")))
 }
 
+/// dpkg's check on a file that does not end with a newline: it was cut (a truncated copy, a
+/// full disk), and dpkg-query refuses it, naming the field the cut fell in.
+fn missing_final_newline(bytes: &[u8], path: &Path) -> Option<DpkgError> {
+    if bytes.last().is_none_or(|&b| b == b'\n') {
+        return None;
+    }
+    let line = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let last = lines[lines.len() - 1];
+    // The field the last line belongs to: its own, or the one a continuation line continues.
+    let owner = lines
+        .iter()
+        .rev()
+        .find(|l| !l.is_empty() && !l.starts_with(b" ") && !l.starts_with(b"\t"));
+    let message = match owner.map(|l| l.splitn(2, |&b| b == b':').collect::<Vec<_>>()) {
+        Some(parts) if parts.len() == 2 => {
+            let name = deb822::lossy(parts[0]);
+            if std::ptr::eq(owner.copied().unwrap_or_default(), last)
+                && deb822::trim(parts[1]).is_empty()
+            {
+                format!("end of file before value of field '{name}' (missing final newline)")
+            } else {
+                format!("end of file during value of field '{name}' (missing final newline)")
+            }
+        }
+        Some(parts) => format!(
+            "end of file after field name '{}' (missing final newline)",
+            deb822::lossy(parts[0])
+        ),
+        None => "end of file in the middle of a line (missing final newline)".to_string(),
+    };
+    Some(invalid(
+        path,
+        line,
+        format!("{message}: the file is cut short"),
+    ))
+}
+
 fn parse(
     bytes: &[u8],
     path: &Path,
     default_status: Option<DpkgStatus>,
 ) -> Result<Vec<InstalledDeb>, DpkgError> {
+    if let Some(err) = missing_final_newline(bytes, path) {
+        return Err(err);
+    }
     let mut out = Vec::new();
     let mut reader = Reader::new(bytes);
     let mut para = Paragraph::default();
@@ -425,10 +466,10 @@ pub fn read_installed(root: &RootFs, db: &DpkgDatabase) -> Result<Vec<InstalledD
         let (dir, names) = root.read_dir(STATUS_D)?;
         shown.get_or_insert(dir);
         for name in names {
-            let name = name.to_string_lossy();
-            let rel = format!("{STATUS_D}/{name}");
+            // The name need not be UTF-8: the package is what the file says.
+            let rel = Path::new(STATUS_D).join(&name);
             // status.d also holds `<pkg>.md5sums` files.
-            if name.ends_with(".md5sums") || !root.is_file(&rel) {
+            if name.as_encoded_bytes().ends_with(b".md5sums") || root.is_dir(&rel) {
                 continue;
             }
             let (path, bytes) = root.read(&rel)?;
@@ -444,8 +485,8 @@ pub fn read_installed(root: &RootFs, db: &DpkgDatabase) -> Result<Vec<InstalledD
     if db.info {
         for p in &mut all {
             p.install_time = root
-                .mtime(&format!("{INFO}/{}:{}.list", p.name, p.arch))
-                .or_else(|| root.mtime(&format!("{INFO}/{}.list", p.name)));
+                .mtime(format!("{INFO}/{}:{}.list", p.name, p.arch))
+                .or_else(|| root.mtime(format!("{INFO}/{}.list", p.name)));
         }
     }
     Ok(all)

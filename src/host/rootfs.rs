@@ -17,28 +17,49 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use crate::host::rpmdb;
 use crate::repo::compress;
 
 /// How many symlinks one resolution may follow, as Linux allows (`MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
 
-/// File names whose bytes the first pass over an archive keeps: what a scan reads.
-const KEPT_NAMES: [&str; 10] = [
-    "os-release",
-    "system-release",
-    "hostname",
-    "rpmdb.sqlite",
-    "rpmdb.sqlite-wal",
-    "Packages",
-    "Packages.db",
-    "status",
-    "debian_version",
-    "lsb-release",
+/// The largest file a scan reads from a root: far above any real package database (the
+/// rpmdb.sqlite of a 3,000-package RHEL 9 workstation is about 200 MB, a dpkg status file of
+/// 5,000 packages about 8 MB). A larger file, a sparse one included, is an error naming it
+/// rather than that much memory.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
+
+/// The largest text file (os-release, hostname, module state, apt sources) a scan reads from
+/// a root; real ones are a few KB.
+pub const MAX_TEXT_BYTES: u64 = 16 << 20;
+
+/// The most bytes the first pass over an archive keeps in memory, all kept members together.
+pub const MAX_KEPT_BYTES: u64 = 2 << 30;
+
+/// Paths (inside the root) whose bytes the first pass over an archive keeps: what a scan
+/// reads, with the rpm databases of [`rpmdb::RPMDB_DIRS`]. Others (a file reached through an
+/// unusual link) are fetched by a second pass.
+const KEPT_PATHS: [&str; 8] = [
+    "etc/os-release",
+    "usr/lib/os-release",
+    "etc/system-release",
+    "etc/hostname",
+    "etc/debian_version",
+    "etc/lsb-release",
+    "etc/apt/sources.list",
+    "var/lib/dpkg/status",
+];
+
+/// Directories (inside the root) whose files' bytes the first pass keeps.
+const KEPT_DIRS: [&str; 3] = [
+    "etc/dnf/modules.d",
+    "etc/apt/sources.list.d",
+    "var/lib/dpkg/status.d",
 ];
 
 /// Why a path inside a host root could not be resolved.
@@ -63,6 +84,16 @@ pub enum RootFsError {
         path: PathBuf,
         #[source]
         source: io::Error,
+    },
+    /// The path names a FIFO, a device or a socket: reading it could hang or never end.
+    #[error("{}: not a regular file (a {kind}); only regular files of a root are read", .path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    /// The file is larger than the limit for its kind ([`MAX_FILE_BYTES`], [`MAX_TEXT_BYTES`]).
+    #[error("{}: {size} bytes is more than the {limit}-byte limit for this file; no real host has one this large (damaged or hostile image?)", .path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
     },
     /// A tar archive's structure is broken (or it is not a tar archive at all).
     #[error("{}: not a readable tar archive: {message}", .path.display())]
@@ -130,14 +161,16 @@ impl RootFs {
     /// with every symlink on the way followed inside the root. The result exists. For an
     /// archive it names the member as `ARCHIVE!/member`, which only [`RootFs::read`] and
     /// [`RootFs::read_dir`] can open.
-    pub fn resolve(&self, rel: &str) -> Result<PathBuf, RootFsError> {
+    pub fn resolve(&self, rel: impl AsRef<Path>) -> Result<PathBuf, RootFsError> {
+        let rel = rel.as_ref();
         let inside = self.resolve_inside(rel)?;
         Ok(self.display(&inside))
     }
 
     /// `rel` with every symlink followed, as a path relative to the root.
-    pub fn resolve_inside(&self, rel: &str) -> Result<PathBuf, RootFsError> {
-        let mut pending: VecDeque<OsString> = components(Path::new(rel)).collect();
+    pub fn resolve_inside(&self, rel: impl AsRef<Path>) -> Result<PathBuf, RootFsError> {
+        let rel = rel.as_ref();
+        let mut pending: VecDeque<OsString> = components(rel).collect();
         let mut resolved: Vec<OsString> = Vec::new();
         let mut links = 0;
         while let Some(part) = pending.pop_front() {
@@ -150,11 +183,11 @@ impl RootFs {
             let kind = self.kind(&here).map_err(|source| match source.kind() {
                 io::ErrorKind::NotFound => RootFsError::NotFound {
                     root: self.root.clone(),
-                    rel: rel.to_string(),
+                    rel: rel.display().to_string(),
                 },
                 io::ErrorKind::NotADirectory => RootFsError::NotADirectory {
                     root: self.root.clone(),
-                    rel: rel.to_string(),
+                    rel: rel.display().to_string(),
                     at: self.display(here.parent().unwrap_or(Path::new(""))),
                 },
                 _ => RootFsError::Io {
@@ -166,7 +199,7 @@ impl RootFs {
                 if !pending.is_empty() && kind != Kind::Dir {
                     return Err(RootFsError::NotADirectory {
                         root: self.root.clone(),
-                        rel: rel.to_string(),
+                        rel: rel.display().to_string(),
                         at: self.display(&here),
                     });
                 }
@@ -176,7 +209,7 @@ impl RootFs {
             if links > MAX_LINKS {
                 return Err(RootFsError::Loop {
                     root: self.root.clone(),
-                    rel: rel.to_string(),
+                    rel: rel.display().to_string(),
                 });
             }
             let target = self.link_target(&here)?;
@@ -192,23 +225,53 @@ impl RootFs {
     }
 
     /// Reads the file `rel` names, links followed inside the root; also returns the
-    /// scanner-side path for messages.
-    pub fn read(&self, rel: &str) -> Result<(PathBuf, Vec<u8>), RootFsError> {
+    /// scanner-side path for messages. Only a regular file of at most [`MAX_FILE_BYTES`] is
+    /// read.
+    pub fn read(&self, rel: impl AsRef<Path>) -> Result<(PathBuf, Vec<u8>), RootFsError> {
+        let rel = rel.as_ref();
+        self.read_limited(rel, MAX_FILE_BYTES)
+    }
+
+    /// [`RootFs::read`] with a size limit of the caller's.
+    pub fn read_limited(
+        &self,
+        rel: impl AsRef<Path>,
+        limit: u64,
+    ) -> Result<(PathBuf, Vec<u8>), RootFsError> {
+        let rel = rel.as_ref();
         let inside = self.resolve_inside(rel)?;
         let shown = self.display(&inside);
         let bytes = match &self.archive {
-            None => std::fs::read(&shown).map_err(|source| RootFsError::Io {
-                path: shown.clone(),
-                source,
-            })?,
-            Some(image) => image.file(&inside, &self.root)?,
+            None => {
+                let (file, _) = open_regular(&shown, limit)?;
+                read_all(file, &shown, limit)?
+            }
+            Some(image) => image.file(&inside, &self.root, limit)?,
         };
         Ok((shown, bytes))
     }
 
-    /// Reads `rel` as text (lossily: host files are not always UTF-8).
-    pub fn read_to_string(&self, rel: &str) -> Result<(PathBuf, String), RootFsError> {
-        let (path, bytes) = self.read(rel)?;
+    /// Opens the regular file `rel` names in a root directory (`None` for an archive, whose
+    /// members are only read whole), with its size, which is at most `limit`.
+    pub fn open(
+        &self,
+        rel: impl AsRef<Path>,
+        limit: u64,
+    ) -> Result<Option<(PathBuf, File, u64)>, RootFsError> {
+        let rel = rel.as_ref();
+        if self.archive.is_some() {
+            return Ok(None);
+        }
+        let shown = self.resolve(rel)?;
+        let (file, size) = open_regular(&shown, limit)?;
+        Ok(Some((shown, file, size)))
+    }
+
+    /// Reads `rel` as text (lossily: host files are not always UTF-8), at most
+    /// [`MAX_TEXT_BYTES`] of it.
+    pub fn read_to_string(&self, rel: impl AsRef<Path>) -> Result<(PathBuf, String), RootFsError> {
+        let rel = rel.as_ref();
+        let (path, bytes) = self.read_limited(rel, MAX_TEXT_BYTES)?;
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -217,7 +280,8 @@ impl RootFs {
     }
 
     /// The names in the directory `rel` names, sorted; also its scanner-side path.
-    pub fn read_dir(&self, rel: &str) -> Result<(PathBuf, Vec<OsString>), RootFsError> {
+    pub fn read_dir(&self, rel: impl AsRef<Path>) -> Result<(PathBuf, Vec<OsString>), RootFsError> {
+        let rel = rel.as_ref();
         let inside = self.resolve_inside(rel)?;
         let shown = self.display(&inside);
         let mut names = match &self.archive {
@@ -238,11 +302,12 @@ impl RootFs {
     }
 
     /// The target of `rel` when it (its last component, its parents resolved) is a symlink.
-    pub fn symlink_target(&self, rel: &str) -> Option<PathBuf> {
-        let path = Path::new(rel);
-        let parent = path.parent().map(|p| p.to_string_lossy().into_owned());
-        let inside = self.resolve_inside(&parent.unwrap_or_default()).ok()?;
-        let here = inside.join(path.file_name()?);
+    pub fn symlink_target(&self, rel: impl AsRef<Path>) -> Option<PathBuf> {
+        let rel = rel.as_ref();
+        let inside = self
+            .resolve_inside(rel.parent().unwrap_or(Path::new("")))
+            .ok()?;
+        let here = inside.join(rel.file_name()?);
         if self.kind(&here).ok()? == Kind::Symlink {
             self.link_target(&here).ok()
         } else {
@@ -252,7 +317,8 @@ impl RootFs {
 
     /// The modification time of the file `rel` names (links followed inside the root), UNIX
     /// seconds; `None` when it does not exist or has none.
-    pub fn mtime(&self, rel: &str) -> Option<i64> {
+    pub fn mtime(&self, rel: impl AsRef<Path>) -> Option<i64> {
+        let rel = rel.as_ref();
         let inside = self.resolve_inside(rel).ok()?;
         match &self.archive {
             None => {
@@ -270,13 +336,15 @@ impl RootFs {
     }
 
     /// Whether `rel` resolves to a regular file.
-    pub fn is_file(&self, rel: &str) -> bool {
+    pub fn is_file(&self, rel: impl AsRef<Path>) -> bool {
+        let rel = rel.as_ref();
         self.resolve_inside(rel)
             .is_ok_and(|inside| self.kind(&inside).is_ok_and(|k| k == Kind::File))
     }
 
     /// Whether `rel` resolves to a directory.
-    pub fn is_dir(&self, rel: &str) -> bool {
+    pub fn is_dir(&self, rel: impl AsRef<Path>) -> bool {
+        let rel = rel.as_ref();
         self.resolve_inside(rel)
             .is_ok_and(|inside| self.kind(&inside).is_ok_and(|k| k == Kind::Dir))
     }
@@ -325,6 +393,72 @@ impl RootFs {
     }
 }
 
+/// Opens a file of a root (the path already resolved inside it) for reading, only if it is a
+/// regular file of at most `limit` bytes. `O_NONBLOCK` keeps a FIFO from blocking the open
+/// and `O_NOFOLLOW` a link swapped in after resolution from being followed; the type is
+/// checked on the opened file, so what is read is what was checked.
+pub fn open_regular(path: &Path, limit: u64) -> Result<(File, u64), RootFsError> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let io_err = |source| RootFsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+        .open(path)
+        .map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    let t = meta.file_type();
+    if !t.is_file() {
+        let kind = if t.is_fifo() {
+            "FIFO"
+        } else if t.is_char_device() {
+            "character device"
+        } else if t.is_block_device() {
+            "block device"
+        } else if t.is_socket() {
+            "socket"
+        } else if t.is_dir() {
+            "directory"
+        } else {
+            "special file"
+        };
+        return Err(RootFsError::NotRegular {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
+    if meta.len() > limit {
+        return Err(RootFsError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            limit,
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads an opened file to its end, failing past `limit` bytes (it may grow while read).
+pub fn read_all(file: File, path: &Path, limit: u64) -> Result<Vec<u8>, RootFsError> {
+    let hint = file.metadata().map(|m| m.len()).unwrap_or(0).min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| RootFsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(RootFsError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
 /// The named and `..` components of a path; `/` and `.` carry nothing once inside a root.
 fn components(path: &Path) -> impl DoubleEndedIterator<Item = OsString> + '_ {
     path.components().filter_map(|c| match c {
@@ -341,6 +475,8 @@ enum Member {
     /// A regular file: its position among the members, and its bytes when kept.
     File {
         index: usize,
+        /// The member's size from its header.
+        size: u64,
         data: Option<Vec<u8>>,
         /// Modification time from the tar header, UNIX seconds.
         mtime: Option<i64>,
@@ -355,7 +491,7 @@ enum Member {
 #[derive(Debug)]
 struct TarImage {
     members: HashMap<PathBuf, Member>,
-    /// Names in each directory (explicit members and implied parents).
+    /// Names in each directory (explicit members and implied parents), sorted.
     children: HashMap<PathBuf, Vec<OsString>>,
 }
 
@@ -374,17 +510,15 @@ fn member_name(raw: &Path) -> Option<PathBuf> {
 }
 
 fn keep_bytes(name: &Path) -> bool {
-    let Some(base) = name.file_name() else {
+    if KEPT_PATHS.iter().any(|k| name == Path::new(k)) {
+        return true;
+    }
+    let (Some(parent), Some(base)) = (name.parent(), name.file_name()) else {
         return false;
     };
-    KEPT_NAMES.iter().any(|k| base.as_bytes() == k.as_bytes())
-        || base.as_bytes().ends_with(b".module")
-        // apt's sources and distroless images' per-package status files.
-        || (name.starts_with("etc/apt")
-            && [".list", ".sources"]
-                .iter()
-                .any(|x| base.as_bytes().ends_with(x.as_bytes())))
-        || name.parent() == Some(Path::new("var/lib/dpkg/status.d"))
+    KEPT_DIRS.iter().any(|d| parent == Path::new(d))
+        || (rpmdb::RPMDB_DIRS.iter().any(|d| parent == Path::new(d))
+            && (rpmdb::DB_FILE_NAMES.iter().any(|n| base == *n) || base == "rpmdb.sqlite-wal"))
 }
 
 impl TarImage {
@@ -412,6 +546,7 @@ impl TarImage {
         let mut members = HashMap::new();
         let entries = archive.entries().map_err(|e| Self::broken(path, e))?;
         let mut seen = 0usize;
+        let mut kept: u64 = 0;
         for (index, entry) in entries.enumerate() {
             let mut entry = entry.map_err(|e| Self::broken(path, e))?;
             seen += 1;
@@ -437,11 +572,19 @@ impl TarImage {
                     None => continue,
                 },
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    let data = if keep_bytes(&name) {
-                        let mut buf = Vec::with_capacity(entry.size().min(1 << 30) as usize);
-                        entry
+                    let size = entry.size();
+                    // Too large a member is left for the second pass, which refuses it past
+                    // the reader's limit.
+                    let data = if keep_bytes(&name)
+                        && size <= MAX_FILE_BYTES
+                        && kept.saturating_add(size) <= MAX_KEPT_BYTES
+                    {
+                        let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                        (&mut entry)
+                            .take(size)
                             .read_to_end(&mut buf)
                             .map_err(|e| Self::broken(path, format!("{}: {e}", raw.display())))?;
+                        kept += buf.len() as u64;
                         Some(buf)
                     } else {
                         None
@@ -451,7 +594,12 @@ impl TarImage {
                         .mtime()
                         .ok()
                         .and_then(|t| i64::try_from(t).ok());
-                    Member::File { index, data, mtime }
+                    Member::File {
+                        index,
+                        size,
+                        data,
+                        mtime,
+                    }
                 }
                 _ => Member::Other,
             };
@@ -460,24 +608,30 @@ impl TarImage {
         if seen == 0 {
             return Err(Self::broken(path, "no members"));
         }
-        // Parents implied by members, and each directory's children.
+        // Parents implied by members, and each directory's children: each name is added to
+        // its parent once, and a parent's own chain is walked only when it is first implied,
+        // so this is linear in the members however many share a directory.
         let mut children: HashMap<PathBuf, Vec<OsString>> = HashMap::new();
         let names: Vec<PathBuf> = members.keys().cloned().collect();
         for name in names {
-            let mut child = name.as_path();
-            while let Some(parent) = child.parent() {
-                if let Some(base) = child.file_name() {
-                    let list = children.entry(parent.to_path_buf()).or_default();
-                    if !list.iter().any(|n| n == base) {
-                        list.push(base.to_os_string());
-                    }
-                }
-                if parent.as_os_str().is_empty() {
+            let mut child = name;
+            while let (Some(parent), Some(base)) = (child.parent(), child.file_name()) {
+                let parent = parent.to_path_buf();
+                children
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(base.to_os_string());
+                if parent.as_os_str().is_empty() || members.contains_key(&parent) {
                     break;
                 }
-                members.entry(parent.to_path_buf()).or_insert(Member::Dir);
+                members.insert(parent.clone(), Member::Dir);
                 child = parent;
             }
+        }
+        for list in children.values_mut() {
+            // A directory both named by a member and implied by another's is listed twice.
+            list.sort_unstable();
+            list.dedup();
         }
         Ok(TarImage { members, children })
     }
@@ -532,42 +686,65 @@ impl TarImage {
         None
     }
 
-    fn file(&self, inside: &Path, archive: &Path) -> Result<Vec<u8>, RootFsError> {
+    fn file(&self, inside: &Path, archive: &Path, limit: u64) -> Result<Vec<u8>, RootFsError> {
+        let mut shown = archive.as_os_str().to_os_string();
+        shown.push("!/");
+        shown.push(inside);
+        let shown = PathBuf::from(shown);
         let mut name = inside.to_path_buf();
         for _ in 0..MAX_LINKS {
             match self.members.get(&name) {
+                Some(Member::File { size, .. }) if *size > limit => {
+                    return Err(RootFsError::TooLarge {
+                        path: shown,
+                        size: *size,
+                        limit,
+                    })
+                }
                 Some(Member::File {
                     data: Some(data), ..
                 }) => return Ok(data.clone()),
                 Some(Member::File {
                     index, data: None, ..
                 }) => {
-                    return self.second_pass(*index, archive);
+                    return self.second_pass(*index, archive, &shown, limit);
                 }
                 Some(Member::HardLink(target)) => name = target.clone(),
                 _ => break,
             }
         }
-        let mut shown = archive.as_os_str().to_os_string();
-        shown.push("!/");
-        shown.push(inside);
-        Err(RootFsError::Io {
-            path: PathBuf::from(shown),
-            source: io::Error::new(io::ErrorKind::InvalidData, "not a regular file"),
+        Err(RootFsError::NotRegular {
+            path: shown,
+            kind: "member that is not a regular file",
         })
     }
 
-    /// Reads member number `wanted` by passing over the archive again.
-    fn second_pass(&self, wanted: usize, archive: &Path) -> Result<Vec<u8>, RootFsError> {
+    /// Reads member number `wanted` (whose size the caller has checked) by passing over the
+    /// archive again.
+    fn second_pass(
+        &self,
+        wanted: usize,
+        archive: &Path,
+        shown: &Path,
+        limit: u64,
+    ) -> Result<Vec<u8>, RootFsError> {
         let mut tar = Self::open(archive)?;
         let entries = tar.entries().map_err(|e| Self::broken(archive, e))?;
         for (index, entry) in entries.enumerate() {
             let mut entry = entry.map_err(|e| Self::broken(archive, e))?;
             if index == wanted {
                 let mut buf = Vec::new();
-                entry
+                (&mut entry)
+                    .take(limit.saturating_add(1))
                     .read_to_end(&mut buf)
                     .map_err(|e| Self::broken(archive, e))?;
+                if buf.len() as u64 > limit {
+                    return Err(RootFsError::TooLarge {
+                        path: shown.to_path_buf(),
+                        size: entry.size(),
+                        limit,
+                    });
+                }
                 return Ok(buf);
             }
         }
@@ -894,6 +1071,81 @@ mod tests {
             std::fs::write(&path, b"this is not a tar archive, just some text\n").unwrap();
             let err = RootFs::from_tar(&path).unwrap_err();
             assert!(err.to_string().contains("junk.tar"), "{err}");
+        }
+
+        /// Only the files a scan reads are kept by the first pass, by their place in the
+        /// root: a `status` or `Packages` elsewhere (say a 40 MB one under `opt/`) was kept in
+        /// memory too. Those are still read, by a second pass, when something leads to them.
+        #[test]
+        fn only_the_files_a_scan_reads_are_kept() {
+            let big = vec![b'x'; 1 << 20];
+            let mut m = base();
+            m.push(M::File("./var/lib/dpkg/status", b"Package: a\n"));
+            m.push(M::File("./opt/app/status", &big));
+            m.push(M::File("./srv/mirror/Packages", &big));
+            m.push(M::File("./etc/dnf/modules.d/nodejs.module", b"[nodejs]\n"));
+            m.push(M::Link("./var/lib/status-link", "/opt/app/status"));
+            let (_d, root) = open(&make(&m));
+            let image = root.archive.as_ref().unwrap();
+            let kept = |name: &str| {
+                matches!(
+                    image.members.get(Path::new(name)),
+                    Some(Member::File { data: Some(_), .. })
+                )
+            };
+            for name in [
+                "etc/os-release",
+                "usr/lib/sysimage/rpm/rpmdb.sqlite",
+                "var/lib/dpkg/status",
+                "etc/dnf/modules.d/nodejs.module",
+            ] {
+                assert!(kept(name), "{name} kept");
+            }
+            for name in ["opt/app/status", "srv/mirror/Packages", "etc/motd"] {
+                assert!(!kept(name), "{name} not kept");
+            }
+            assert_eq!(root.read("var/lib/status-link").unwrap().1.len(), 1 << 20);
+            // The limit holds on the second pass too.
+            let err = root.read_limited("opt/app/status", 1000).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    RootFsError::TooLarge {
+                        size: 1_048_576,
+                        limit: 1000,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+
+        /// Indexing N members of one directory took O(N²) (each name was looked up in a
+        /// list of its siblings); 200,000 took minutes.
+        #[test]
+        fn many_members_in_one_directory_index_in_linear_time() {
+            let mut b = tar::Builder::new(Vec::new());
+            let mut h = header(tar::EntryType::Regular, 5);
+            h.set_path("etc/os-release").unwrap();
+            h.set_cksum();
+            b.append(&h, &b"ID=x\n"[..]).unwrap();
+            for i in 0..200_000 {
+                let mut h = header(tar::EntryType::Regular, 0);
+                h.set_path(format!("usr/share/many/f{i:06}")).unwrap();
+                h.set_cksum();
+                b.append(&h, &[][..]).unwrap();
+            }
+            let bytes = b.into_inner().unwrap();
+            let started = std::time::Instant::now();
+            let (_d, root) = open(&bytes);
+            let (_, names) = root.read_dir("usr/share/many").unwrap();
+            assert_eq!(names.len(), 200_000);
+            assert_eq!(names[0], "f000000");
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "{:?} to index 200,000 members",
+                started.elapsed()
+            );
         }
     }
 }

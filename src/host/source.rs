@@ -15,7 +15,11 @@
 //! <cat /etc/dnf/modules.d/*.module>                  (optional)
 //! @dpkg
 //! <dpkg-query -W -f='Package: ${Package}\nStatus: ${Status}\nArchitecture: ${Architecture}\nMulti-Arch: ${Multi-Arch}\nSource: ${Source}\nVersion: ${Version}\n\n'>
+//! @end
 //! ```
+//!
+//! The `@end` line is required: a file cut short (a full disk, an interrupted copy) would
+//! otherwise read as a smaller host, and a smaller host can only look more compliant.
 //!
 //! README ("Inventory files") gives the one-line shell command that writes one.
 
@@ -178,7 +182,18 @@ fn sections<'a>(path: &Path, text: &'a str) -> Result<Vec<Section<'a>>, SourceEr
         }
     }
     let mut out: Vec<Section<'a>> = Vec::new();
+    let mut ended = false;
     for (i, line) in lines {
+        if ended {
+            if !line.trim().is_empty() {
+                return Err(err(i + 1, "text after the @end line".into()));
+            }
+            continue;
+        }
+        if line.trim_end() == "@end" {
+            ended = true;
+            continue;
+        }
         if let Some(name) = line.strip_prefix('@') {
             let name = name.trim();
             if !["os-release", "hostname", "rpm", "dnf-modules", "dpkg"].contains(&name) {
@@ -201,6 +216,13 @@ fn sections<'a>(path: &Path, text: &'a str) -> Result<Vec<Section<'a>>, SourceEr
         } else if !line.trim().is_empty() {
             return Err(err(i + 1, "text before the first @section".into()));
         }
+    }
+    if !ended {
+        let last = text.lines().count();
+        return Err(err(
+            last,
+            "no @end line after the last section: the file is cut short (or was written without the `echo @end` the documented command ends with)".into(),
+        ));
     }
     Ok(out)
 }
@@ -388,7 +410,7 @@ mod tests {
     const AL2023: &str = "NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\nID_LIKE=\"fedora\"\nVERSION_ID=\"2023\"\nPLATFORM_ID=\"platform:al2023\"\nPRETTY_NAME=\"Amazon Linux 2023.7.20250512\"\n";
 
     fn inv(body: &str) -> String {
-        format!("{INVENTORY_MAGIC}\n@os-release\n{AL2023}{body}")
+        format!("{INVENTORY_MAGIC}\n@os-release\n{AL2023}{body}@end\n")
     }
 
     #[test]
@@ -436,10 +458,16 @@ mod tests {
             (inv("@rpm\n\n"), 1, "no packages"),
             (inv(""), 1, "no @rpm"),
             (
-                format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n"),
+                format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n@end\n"),
                 1,
                 "no @os-release",
             ),
+            (
+                format!("{INVENTORY_MAGIC}\n@os-release\n{AL2023}@rpm\nbash\t0\t1\t1\tx86_64\nzlib\t0\t1.2"),
+                12,
+                "no @end line",
+            ),
+            (inv("@rpm\nbash\t0\t1\t1\tx86_64\n@end\nzlib\t0\t1\t1\tx86_64\n"), 13, "after the @end"),
         ];
         for (text, line, what) in cases {
             let err = read_inventory(Path::new("h.inv"), text.as_bytes(), &Overrides::default())
@@ -452,7 +480,7 @@ mod tests {
 
     #[test]
     fn overrides_replace_os_release() {
-        let text = format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n");
+        let text = format!("{INVENTORY_MAGIC}\n@rpm\nbash\t0\t1\t1\tx86_64\n@end\n");
         let facts = read_inventory(
             Path::new("h.inv"),
             text.as_bytes(),

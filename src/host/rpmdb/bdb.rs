@@ -8,6 +8,11 @@
 //! whether its bytes follow inline (1) or live on a chain of overflow pages (3: first page at
 //! 4, total length at 8). Overflow pages (type 7) carry their bytes from 26 on. rpm's key is
 //! the header number; key 0 holds rpm's counter, not a package.
+//!
+//! Damage is found, not read past: the meta page's element count (`nelem`, byte 88) must
+//! equal the key/data pairs the hash pages hold (a page whose type byte is damaged would
+//! otherwise drop every package on it), and each overflow page may belong to one chain only
+//! (chains that loop or share pages would cost memory quadratic in the file).
 
 use std::borrow::Cow;
 
@@ -70,6 +75,8 @@ struct Pages<'a> {
     order: ByteOrder,
     size: usize,
     last: u32,
+    /// Key/data pairs the meta page says the database holds.
+    nelem: u32,
 }
 
 impl<'a> Pages<'a> {
@@ -113,6 +120,7 @@ impl<'a> Pages<'a> {
             order,
             size,
             last,
+            nelem: order.u32(file, 88),
         })
     }
 
@@ -142,7 +150,15 @@ impl<'a> Pages<'a> {
     }
 
     /// The bytes of an off-page item: `len` bytes on the overflow chain starting at `first`.
-    fn overflow(&self, from: u32, first: u32, len: usize) -> Result<Vec<u8>, String> {
+    /// `used` marks the overflow pages already read: a page on a second chain (or twice on
+    /// one) is an error.
+    fn overflow(
+        &self,
+        from: u32,
+        first: u32,
+        len: usize,
+        used: &mut [bool],
+    ) -> Result<Vec<u8>, String> {
         if len > self.file.len() {
             return Err(format!(
                 "page {from}: overflow item of {len} bytes is larger than the file"
@@ -164,6 +180,11 @@ impl<'a> Pages<'a> {
                 return Err(format!(
                     "page {prev}: overflow chain points past end of file (page {pgno}, last is {})",
                     self.last
+                ));
+            }
+            if std::mem::replace(&mut used[pgno as usize], true) {
+                return Err(format!(
+                    "page {prev}: overflow chain leads to page {pgno}, which another chain (or this one) already holds"
                 ));
             }
             let page = self.page(pgno);
@@ -197,6 +218,8 @@ impl<'a> Pages<'a> {
 pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
     let pages = Pages::open(file)?;
     let mut records = Vec::new();
+    let mut used = vec![false; pages.last as usize + 1];
+    let mut pairs: u64 = 0;
     for pgno in 1..=pages.last {
         let page = pages.page(pgno);
         if !matches!(page[25], PAGE_HASH | PAGE_HASH_UNSORTED) {
@@ -208,6 +231,7 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
                 "page {pgno}: {entries} entries do not form key/data pairs on the page"
             ));
         }
+        pairs += entries as u64 / 2;
         for pair in (0..entries).step_by(2) {
             let key = pages.item(pgno, pair)?;
             let data = pages.item(pgno, pair + 1)?;
@@ -228,7 +252,7 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
                 [ITEM_OFFPAGE, _, _, _, ..] if data.len() >= 12 => {
                     let first = pages.order.u32(data, 4);
                     let len = pages.order.u32(data, 8) as usize;
-                    Cow::Owned(pages.overflow(pgno, first, len)?)
+                    Cow::Owned(pages.overflow(pgno, first, len, &mut used)?)
                 }
                 _ => {
                     return Err(format!(
@@ -239,6 +263,12 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
             };
             records.push(Record { id, blob });
         }
+    }
+    if pairs != u64::from(pages.nelem) {
+        return Err(format!(
+            "meta page counts {} entries but the hash pages hold {pairs} (a damaged page?)",
+            pages.nelem
+        ));
     }
     Ok(records)
 }

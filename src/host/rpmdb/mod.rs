@@ -13,10 +13,10 @@ pub mod sqlite;
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
-use crate::host::rootfs::{RootFs, RootFsError};
+use crate::host::rootfs::{self, RootFs, RootFsError};
 use crate::version::Nevra;
 
 pub use header::{parse_header, HeaderError};
@@ -115,12 +115,9 @@ impl RpmDbFormat {
             path: path.to_path_buf(),
             source,
         };
+        let (file, _) = rootfs::open_regular(path, rootfs::MAX_FILE_BYTES)?;
         let mut head = Vec::with_capacity(16);
-        File::open(path)
-            .map_err(io_err)?
-            .take(16)
-            .read_to_end(&mut head)
-            .map_err(io_err)?;
+        file.take(16).read_to_end(&mut head).map_err(io_err)?;
         Self::from_head(path, &head)
     }
 
@@ -148,25 +145,35 @@ impl RpmDbFormat {
             None
         }
     }
+}
 
-    /// Reads every package in `path` (a file of this format).
-    fn read(self, path: &Path) -> Result<Vec<InstalledRpm>, RpmDbError> {
-        let corrupt = |what| RpmDbError::Corrupt {
-            path: path.to_path_buf(),
-            what,
-        };
-        let read_file = || {
-            std::fs::read(path).map_err(|source| RpmDbError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        };
-        match self {
-            Self::Sqlite => sqlite_packages(path, |sink| sqlite::each_record(path, sink)),
-            Self::BerkeleyDb => packages(path, bdb::records(&read_file()?).map_err(corrupt)?),
-            Self::Ndb => packages(path, ndb::records(&read_file()?).map_err(corrupt)?),
-        }
+/// Reads the packages of an opened database file of `len` bytes (`wal`: the bytes of its
+/// `-wal` file). An sqlite database without a WAL goes straight from the file into sqlite's
+/// memory; the others are read whole first.
+fn read_opened(
+    path: &Path,
+    mut file: File,
+    len: u64,
+    wal: Option<Vec<u8>>,
+) -> Result<Vec<InstalledRpm>, RpmDbError> {
+    let io_err = |source| RpmDbError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = Vec::with_capacity(16);
+    (&mut file)
+        .take(16)
+        .read_to_end(&mut head)
+        .map_err(io_err)?;
+    let format = RpmDbFormat::from_head(path, &head)?;
+    file.seek(io::SeekFrom::Start(0)).map_err(io_err)?;
+    if format == RpmDbFormat::Sqlite && wal.is_none() {
+        return sqlite_packages(path, |sink| {
+            sqlite::each_record_from_file(path, file, len, sink)
+        });
     }
+    let bytes = rootfs::read_all(file, path, rootfs::MAX_FILE_BYTES)?;
+    read_rpmdb_bytes(path, bytes, wal.as_deref())
 }
 
 /// Parses each record's header, leaving out `gpg-pubkey` entries (imported signing keys rpm
@@ -247,8 +254,15 @@ pub fn database_file(path: &Path) -> Result<PathBuf, RpmDbError> {
 /// Reads the installed packages (without `gpg-pubkey` keys) from an rpm database file, or a
 /// directory holding one, in the database's own order.
 pub fn read_rpmdb(path: &Path) -> Result<Vec<InstalledRpm>, RpmDbError> {
-    let file = database_file(path)?;
-    RpmDbFormat::detect(&file)?.read(&file)
+    let db = database_file(path)?;
+    let (file, len) = rootfs::open_regular(&db, rootfs::MAX_FILE_BYTES)?;
+    let wal_path = sqlite::sibling(&db, "-wal");
+    let wal = match rootfs::open_regular(&wal_path, rootfs::MAX_FILE_BYTES) {
+        Ok((wal, _)) => Some(rootfs::read_all(wal, &wal_path, rootfs::MAX_FILE_BYTES)?),
+        Err(RootFsError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e.into()),
+    };
+    read_opened(&db, file, len, wal.filter(|w| !w.is_empty()))
 }
 
 /// The rpm database file of a host root: the first of [`RPMDB_DIRS`] that holds one of
@@ -264,7 +278,9 @@ fn find_in_root(root: &RootFs) -> Result<(String, PathBuf), RpmDbError> {
         for name in DB_FILE_NAMES {
             let rel = format!("{dir}/{name}");
             match root.resolve(&rel) {
-                Ok(path) if root.is_file(&rel) => return Ok((rel, path)),
+                // Anything but a directory is taken: a FIFO or device there is an error naming
+                // it when read, not "no database".
+                Ok(path) if !root.is_dir(&rel) => return Ok((rel, path)),
                 Ok(_) | Err(RootFsError::NotFound { .. } | RootFsError::NotADirectory { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
@@ -302,17 +318,21 @@ fn find_in_root(root: &RootFs) -> Result<(String, PathBuf), RpmDbError> {
 /// archive; an archive's database is read from memory, with its `-wal` file when it has one.
 pub fn read_host_rpmdb(root: &RootFs) -> Result<Vec<InstalledRpm>, RpmDbError> {
     let (rel, path) = find_in_root(root)?;
-    if !root.is_archive() {
-        return read_rpmdb(&path);
-    }
-    let (_, bytes) = root.read(&rel)?;
+    // The WAL through the resolver too: a link out of the root is followed inside it, and
+    // a FIFO or device there is an error, not a hang.
     let wal_rel = format!("{rel}-wal");
-    let wal = if root.is_file(&wal_rel) {
-        Some(root.read(&wal_rel)?.1)
-    } else {
-        None
+    let wal = match root.read(&wal_rel) {
+        Ok((_, bytes)) => Some(bytes).filter(|b| !b.is_empty()),
+        Err(RootFsError::NotFound { .. } | RootFsError::NotADirectory { .. }) => None,
+        Err(e) => return Err(e.into()),
     };
-    read_rpmdb_bytes(&path, bytes, wal.as_deref())
+    match root.open(&rel, rootfs::MAX_FILE_BYTES)? {
+        Some((shown, file, len)) => read_opened(&shown, file, len, wal),
+        None => {
+            let (_, bytes) = root.read(&rel)?;
+            read_rpmdb_bytes(&path, bytes, wal.as_deref())
+        }
+    }
 }
 
 /// Reads the installed packages from a database file held in memory (`wal`: the bytes of a

@@ -5,6 +5,10 @@
 //! a free slot; the first two slots are the file header). A package's blocks (16 bytes each)
 //! hold `BlbS`, package index, generation, blob length, the header blob, zero padding, and at
 //! the very end an Adler-32 of everything before it, the length again and `BlbE`.
+//!
+//! As rpm's own reader, slots whose blocks overlap (several slots naming one blob, which
+//! would list one package many times) make the database corrupt, and so does a package
+//! index held by two slots.
 
 use std::borrow::Cow;
 
@@ -64,6 +68,8 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
         ));
     }
     let mut records = Vec::new();
+    // (first block, block count, slot, package) of every used slot, for the overlap check.
+    let mut extents: Vec<(usize, usize, usize, u32)> = Vec::new();
     for slot in 2..slots_end / SLOT_SIZE {
         let at = slot * SLOT_SIZE;
         if &file[at..at + 4] != SLOT_MAGIC {
@@ -75,12 +81,29 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
         }
         let offset = le32(file, at + 8) as usize * BLOCK;
         let len = le32(file, at + 12) as usize * BLOCK;
+        extents.push((offset, len, slot, id));
         let blob = blob(file, id, offset, len)
             .map_err(|what| format!("slot {slot} (package {id}): {what}"))?;
         records.push(Record {
             id,
             blob: Cow::Borrowed(blob),
         });
+    }
+    extents.sort_unstable();
+    for pair in extents.windows(2) {
+        let [(a_off, a_len, a_slot, a_id), (b_off, _, b_slot, b_id)] = pair else {
+            continue;
+        };
+        if a_off + a_len > *b_off {
+            return Err(format!(
+                "slot {b_slot} (package {b_id}) overlaps the blocks of slot {a_slot} (package {a_id}) at byte {b_off}"
+            ));
+        }
+    }
+    let mut ids: Vec<u32> = records.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("package index {} is held by two slots", w[0]));
     }
     Ok(records)
 }

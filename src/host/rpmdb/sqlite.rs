@@ -1,20 +1,21 @@
 //! `rpmdb.sqlite` (rpm ≥ 4.16): table `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`.
 //!
-//! The image is never written and nothing is written beside it. Without a `-wal` file the
-//! database is opened `immutable` (no locks, no `-shm`, so a read-only directory is fine).
-//! rpm keeps the database in WAL mode, and an image copied while rpm had it open carries
-//! committed rows only in `rpmdb.sqlite-wal`; reading a WAL through sqlite needs a writable
-//! `-shm` beside it, so then both files are read into memory, the WAL's committed frames are
-//! applied to the database image (the WAL format is sqlite's documented one: salted,
-//! checksummed frames, a commit frame ending each transaction) and sqlite opens the result
-//! from memory (`sqlite3_deserialize`). Databases inside archives are opened the same way.
+//! The image is never written and sqlite never opens a file of it: the database's bytes are
+//! read (through the root's resolver, as a regular file of bounded size) into sqlite's
+//! memory and opened there (`sqlite3_deserialize`). Opening the file by name would let
+//! sqlite open `rpmdb.sqlite-wal` and `-shm` by their own paths, past the resolver (a link
+//! out of the root), and a mapping of the file faults (SIGBUS) when a live host's rpm
+//! shrinks it mid-read. rpm keeps the database in WAL mode, and an image copied while rpm
+//! had it open carries committed rows only in `rpmdb.sqlite-wal`: then the WAL's committed
+//! frames are applied to the database image first (the WAL format is sqlite's documented
+//! one: salted, checksummed frames, a commit frame ending each transaction). `Packages`
+//! must be a table, as rpm writes it.
 
 use std::borrow::Cow;
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use super::{Record, RpmDbError};
 
@@ -23,34 +24,85 @@ const WAL_MAGIC: u32 = 0x377f_0682;
 const WAL_HEADER: usize = 32;
 const FRAME_HEADER: usize = 24;
 
-/// Hands every stored header of the database file `path` to `sink`, in `hnum` order. The
-/// blobs are borrowed from sqlite's row (its mapping of the file) for the call: a scan parses
-/// each where it lies instead of copying every header out first.
-pub fn each_record(path: &Path, sink: &mut RecordSink<'_>) -> Result<(), RpmDbError> {
-    let wal = sibling(path, "-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        let read = |p: &Path| {
-            std::fs::read(p).map_err(|source| RpmDbError::Io {
-                path: p.to_path_buf(),
-                source,
-            })
-        };
-        return each_record_from_bytes(path, read(path)?, Some(&read(&wal)?), sink);
-    }
-    let uri = format!("file:{}?mode=ro&immutable=1", uri_path(path));
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+/// Hands every stored header of a database without a WAL to `sink`, in `hnum` order: the
+/// `len` bytes of `file` are copied once into sqlite's memory and opened there, so sqlite
+/// never opens a file of the image (nor its side files) by name, and a file that shrinks
+/// while it is read is an error, not a fault in a mapping.
+pub fn each_record_from_file(
+    path: &Path,
+    mut file: std::fs::File,
+    len: u64,
+    sink: &mut RecordSink<'_>,
+) -> Result<(), RpmDbError> {
+    use std::io::Read;
+    let io_err = |source| RpmDbError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = usize::try_from(len).map_err(|_| {
+        io_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "too large for this machine's address space",
+        ))
+    })?;
+    // The header, with a WAL-mode database marked rollback (see each_record_from_bytes).
+    let mut head = vec![0u8; len.min(100)];
+    file.read_exact(&mut head).map_err(io_err)?;
+    mark_rollback(&mut head);
     let sql_err = sql_error(path);
-    let conn = Connection::open_with_flags(uri, flags).map_err(sql_err)?;
-    // Pages straight from a read-only mapping instead of one pread (and copy) each: the
-    // database is read once, front to back. sqlite caps it at its compiled maximum.
-    conn.pragma_update(None, "mmap_size", 1i64 << 30)
-        .map_err(sql_err)?;
+    let mut conn = Connection::open_in_memory().map_err(sql_err)?;
+    let mut short = None;
+    let reader = ShortRead {
+        inner: std::io::Cursor::new(head).chain(&mut file),
+        seen: &mut short,
+    };
+    let loaded = conn.deserialize_read_exact(rusqlite::MAIN_DB, reader, len, true);
+    if let Some(e) = short {
+        return Err(io_err(std::io::Error::new(
+            e.kind(),
+            format!("the file changed while it was read ({len} bytes expected): {e}"),
+        )));
+    }
+    loaded.map_err(sql_err)?;
     query(&conn, path, sink)
 }
 
-/// What [`each_record`] hands each header to.
+/// A reader that keeps its first error for the caller (sqlite's wrapper hides it).
+struct ShortRead<'e, R> {
+    inner: R,
+    seen: &'e mut Option<std::io::Error>,
+}
+
+impl<R: std::io::Read> std::io::Read for ShortRead<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() && self.seen.is_none() => {
+                *self.seen = Some(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "it ended early",
+                ));
+                Ok(0)
+            }
+            Err(e) => {
+                let copy = std::io::Error::new(e.kind(), e.to_string());
+                self.seen.get_or_insert(copy);
+                Err(e)
+            }
+            ok => ok,
+        }
+    }
+}
+
+/// Marks a WAL-mode database image a rollback-journal one (file format bytes 18 and 19): an
+/// in-memory database cannot be in WAL mode, and once any WAL is applied it is not.
+fn mark_rollback(db: &mut [u8]) {
+    if db.len() >= 20 && db[18] == 2 && db[19] == 2 {
+        db[18] = 1;
+        db[19] = 1;
+    }
+}
+
+/// What the readers hand each header to.
 pub type RecordSink<'s> = dyn FnMut(Record<'_>) -> Result<(), RpmDbError> + 's;
 
 /// [`each_record`] for a database held in memory (`db`, with its `-wal` file's bytes when
@@ -67,12 +119,7 @@ pub fn each_record_from_bytes(
             what,
         })?;
     }
-    // The in-memory database cannot be in WAL mode: mark it a rollback-journal database
-    // (file format bytes 18 and 19), which is what it now is.
-    if db.len() >= 20 && db[18] == 2 && db[19] == 2 {
-        db[18] = 1;
-        db[19] = 1;
-    }
+    mark_rollback(&mut db);
     let sql_err = sql_error(path);
     let mut conn = Connection::open_in_memory().map_err(sql_err)?;
     let len = db.len();
@@ -84,6 +131,35 @@ pub fn each_record_from_bytes(
 
 fn query(conn: &Connection, path: &Path, sink: &mut RecordSink<'_>) -> Result<(), RpmDbError> {
     let sql_err = sql_error(path);
+    // rpm's schema: `Packages` is a table. A view (or anything else) by that name could make
+    // the query below compute without bound.
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE",
+            [],
+            |row| row.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })
+        .map_err(sql_err)?;
+    match kind.as_deref() {
+        Some("table") => {}
+        Some(other) => {
+            return Err(RpmDbError::Corrupt {
+                path: path.to_path_buf(),
+                what: format!("Packages is a {other}, not a table as rpm writes it"),
+            })
+        }
+        None => {
+            return Err(RpmDbError::Corrupt {
+                path: path.to_path_buf(),
+                what: "no Packages table".into(),
+            })
+        }
+    }
     let mut stmt = conn
         .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
         .map_err(sql_err)?;
@@ -226,19 +302,6 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Percent-encodes a path for a `file:` URI, so `?`, `#` and `%` in names stay literal.
-fn uri_path(path: &Path) -> String {
-    let mut out = String::new();
-    for &byte in path.as_os_str().as_bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,7 +319,9 @@ mod tests {
         .unwrap();
         drop(c);
         let mut seen = Vec::new();
-        let err = each_record(&p, &mut |r| {
+        let len = std::fs::metadata(&p).unwrap().len();
+        let file = std::fs::File::open(&p).unwrap();
+        let err = each_record_from_file(&p, file, len, &mut |r| {
             seen.push(r.id);
             Ok(())
         })
@@ -266,14 +331,6 @@ mod tests {
         assert!(
             err.contains("rpmdb.sqlite") && err.contains("row 7") && err.contains("not a blob"),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn uri_escapes_specials() {
-        assert_eq!(
-            uri_path(Path::new("/a b/x?y#z%.sqlite")),
-            "/a%20b/x%3Fy%23z%25.sqlite"
         );
     }
 

@@ -775,3 +775,108 @@ fn a_non_utf8_module_file_name_is_read() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A FIFO or a VIEW in one host stalled a whole fleet: a host whose reading does not finish
+/// within `--host-timeout` is failed with its reason and every other host is kept. The slow
+/// host here is an archive whose first member is 64 GiB (sparse, so it costs no disk) that the
+/// reader must pass over; a FIFO given as a host's source is refused at once.
+#[test]
+fn a_host_that_stalls_is_failed_past_the_time_limit_and_the_fleet_goes_on() {
+    use std::io::{Seek, SeekFrom};
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.tar");
+    {
+        let mut f = std::fs::File::create(&huge).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_path("opt/huge").unwrap();
+        h.set_size(64 << 30);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        f.write_all(h.as_bytes()).unwrap();
+        f.seek(SeekFrom::Current(64 << 30)).unwrap();
+        let text = b"ID=amzn\nVERSION_ID=2023\n";
+        let mut h = tar::Header::new_gnu();
+        h.set_path("etc/os-release").unwrap();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        f.write_all(h.as_bytes()).unwrap();
+        let mut block = text.to_vec();
+        block.resize(512 * 3, 0);
+        f.write_all(&block).unwrap();
+    }
+    let fifo = dir.path().join("fifo-host");
+    mkfifo(&fifo);
+    let a = bed("host-a");
+    let manifest = dir.path().join("fleet.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            r#"now = "{now}"
+[[repo_sets]]
+id = "al2023"
+repos = ["{a}/repos/amazonlinux"]
+operating_systems = ["AMAZON_LINUX_2023"]
+[[hosts]]
+id = "good"
+source = "{a}/root"
+[[hosts]]
+id = "slow"
+source = "huge.tar"
+[[hosts]]
+id = "fifo"
+source = "fifo-host"
+"#,
+            now = common::beds::now(&a),
+            a = a.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let started = std::time::Instant::now();
+    let run = run_bounded(
+        &[
+            "fleet".to_string(),
+            manifest.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--format".into(),
+            "jsonl".into(),
+            "--host-timeout".into(),
+            "0.5".into(),
+        ],
+        120,
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("summaries.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let row = |id: &str| rows.iter().find(|r| r["HostId"] == id).unwrap().clone();
+    assert_ne!(row("good")["ComplianceStatus"], "SCAN_FAILED");
+    let slow = row("slow");
+    assert_eq!(slow["ComplianceStatus"], "SCAN_FAILED");
+    assert!(
+        slow["Error"]
+            .as_str()
+            .unwrap()
+            .contains("did not finish within 0.5 s"),
+        "{slow}"
+    );
+    let fifo = row("fifo");
+    assert!(
+        fifo["Error"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file (a FIFO)"),
+        "{fifo}"
+    );
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+}

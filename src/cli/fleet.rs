@@ -63,6 +63,16 @@ pub struct FleetArgs {
     /// Warn when repository metadata is older than this many days.
     #[arg(long, default_value_t = 30)]
     max_metadata_age: u32,
+    /// Seconds reading one host may take before that host is failed (the run goes on).
+    #[arg(long, default_value_t = crate::fleet::run::DEFAULT_HOST_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
+    host_timeout: f64,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t.is_finite() && t <= 1e9 => Ok(t),
+        _ => Err(format!("{s:?} is not a number of seconds above 0")),
+    }
 }
 
 fn parse_now(s: &str) -> Result<i64, String> {
@@ -209,6 +219,7 @@ pub fn run(args: FleetArgs) -> Result<i32> {
         now,
         batch: args.batch,
         max_metadata_age_days: args.max_metadata_age,
+        host_timeout: std::time::Duration::from_secs_f64(args.host_timeout),
         ..Default::default()
     };
     if let Some(jobs) = args.jobs {

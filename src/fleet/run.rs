@@ -13,9 +13,14 @@ use rayon::prelude::*;
 
 use crate::engine::states::SharedVerdicts;
 use crate::fleet::manifest::{HostEntry, Manifest};
-use crate::host::source::HostSource;
+use crate::host::source::{HostSource, SourceKind};
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
-use crate::scan::{self, EvalOptions, RepoIndex, ScanError};
+use crate::scan::{self, EvalOptions, HostFacts, RepoIndex, ScanError};
+
+/// The default for [`RunOptions::host_timeout`]: far above any real host (a 3,000-package
+/// root reads in well under a second), short enough that a stalled one does not hold a
+/// nightly run.
+pub const DEFAULT_HOST_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How to run a fleet.
 #[derive(Debug, Clone)]
@@ -30,6 +35,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Warn when repository metadata is older than this many days.
     pub max_metadata_age_days: u32,
+    /// How long reading one host's source may take before the host is failed.
+    pub host_timeout: Duration,
 }
 
 impl Default for RunOptions {
@@ -40,6 +47,7 @@ impl Default for RunOptions {
             batch: 256,
             progress: true,
             max_metadata_age_days: 30,
+            host_timeout: DEFAULT_HOST_TIMEOUT,
         }
     }
 }
@@ -116,9 +124,9 @@ fn scan_host<'a>(
 ) -> FleetHost {
     let mut host = blank_host(entry, opts);
     let outcome = (|| -> Result<_, String> {
-        let source = HostSource::detect(&entry.source).map_err(|e| e.to_string())?;
-        host.source_kind = source.kind.as_str();
-        let facts = source.read(&entry.overrides).map_err(|e| e.to_string())?;
+        let (kind, facts) = read_within(entry, opts.host_timeout)?;
+        host.source_kind = kind.as_str();
+        let facts = facts?;
         let os = facts.identity.operating_system;
         host.operating_system = Some(os.as_str().to_string());
         host.product = Some(facts.identity.product.clone());
@@ -144,6 +152,43 @@ fn scan_host<'a>(
     })();
     host.outcome = outcome;
     host
+}
+
+/// A host's source kind, when it could be told, and its facts or why they could not be read.
+type ReadOutcome = (SourceKind, Result<HostFacts, String>);
+
+/// Reads a host's source on a thread of its own, waiting for it at most `limit`. A read that
+/// does not finish (a file system that stops answering, an input no check foresaw) fails
+/// this host with a message; its thread is left behind, and the run goes on. Evaluation,
+/// which works on what was read under the readers' size limits, is not timed.
+fn read_within(entry: &HostEntry, limit: Duration) -> Result<ReadOutcome, String> {
+    let (tx, rx) = std::sync::mpsc::channel::<Result<ReadOutcome, String>>();
+    let path = entry.source.clone();
+    let overrides = entry.overrides.clone();
+    std::thread::Builder::new()
+        .name("patchscan-read".into())
+        .spawn(move || {
+            let outcome = HostSource::detect(&path)
+                .map(|source| {
+                    let facts = source.read(&overrides).map_err(|e| e.to_string());
+                    (source.kind, facts)
+                })
+                .map_err(|e| e.to_string());
+            // The receiver is gone when the host timed out.
+            let _ = tx.send(outcome);
+        })
+        .map_err(|e| format!("cannot start a thread to read this host: {e}"))?;
+    match rx.recv_timeout(limit) {
+        Ok(outcome) => outcome,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
+            "reading this host did not finish within {} s (--host-timeout); its files may be on a file system that stopped answering, or far larger than real hosts'",
+            limit.as_secs_f64()
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(
+            "internal error while reading this host (a patchscan bug): the reader stopped without an answer"
+                .to_string(),
+        ),
+    }
 }
 
 /// Scans one host, turning a panic (a bug) into that host's error so the run goes on.

@@ -107,12 +107,10 @@ impl HostSource {
         let kind = if meta.is_dir() {
             SourceKind::Root
         } else {
+            // Only a regular file: a FIFO given as a host would block the open for ever.
+            let (file, _) = crate::host::rootfs::open_regular(path, u64::MAX)?;
             let mut head = Vec::with_capacity(512);
-            std::fs::File::open(path)
-                .map_err(io_err)?
-                .take(512)
-                .read_to_end(&mut head)
-                .map_err(io_err)?;
+            file.take(512).read_to_end(&mut head).map_err(io_err)?;
             let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
             if text_start.starts_with(INVENTORY_MAGIC.as_bytes()) {
                 SourceKind::Inventory
@@ -141,10 +139,15 @@ impl HostSource {
             SourceKind::Root => Ok(scan::read_host(&RootFs::new(&self.path)?, &opts)?),
             SourceKind::Archive => Ok(scan::read_host(&RootFs::from_tar(&self.path)?, &opts)?),
             SourceKind::Inventory => {
-                let bytes = std::fs::read(&self.path).map_err(|source| SourceError::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
+                let (file, _) = crate::host::rootfs::open_regular(
+                    &self.path,
+                    crate::host::rootfs::MAX_FILE_BYTES,
+                )?;
+                let bytes = crate::host::rootfs::read_all(
+                    file,
+                    &self.path,
+                    crate::host::rootfs::MAX_FILE_BYTES,
+                )?;
                 read_inventory(&self.path, &bytes, overrides)
             }
         }

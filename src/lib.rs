@@ -14,6 +14,7 @@ pub mod repo;
 pub mod report;
 pub mod scan;
 pub mod version;
+pub mod vocab;
 
 /// Process exit codes shared by every command.
 pub mod exit {

@@ -105,23 +105,11 @@ pub fn identify(root: &RootFs, opts: &ScanOptions) -> Result<OsIdentity, ScanErr
         }
         Err(ScanError::NoOsRelease(root.path().to_path_buf()))
     };
-    match (opts.os, &opts.product) {
-        (Some(os), Some(product)) => Ok(OsIdentity {
-            operating_system: os,
-            product: product.clone(),
-            pretty_name: String::new(),
-        }),
-        _ => {
-            let mut id = from_files()?;
-            if let Some(os) = opts.os {
-                id.operating_system = os;
-            }
-            if let Some(p) = &opts.product {
-                id.product = p.clone();
-            }
-            Ok(id)
-        }
+    crate::host::source::Overrides {
+        os: opts.os,
+        product: opts.product.clone(),
     }
+    .identify(from_files)
 }
 
 /// The repository directories of the host's own package-manager cache.
@@ -647,23 +635,26 @@ fn apt_warnings(
                     .unwrap_or_else(|| "?".into()),
                 states::format_time(until)
             )),
-            (Some(t), _) if opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400 => {
-                warnings.push(format!(
-                    "{name}: Release dated {} is older than {} days",
-                    states::format_time(t),
-                    opts.max_metadata_age_days
-                ))
-            }
+            (Some(t), _) if stale(opts, t) => warnings.push(format!(
+                "{name}: Release dated {} is older than {} days",
+                states::format_time(t),
+                opts.max_metadata_age_days
+            )),
             (None, _) => warnings.push(format!("{name}: Release has no Date")),
             _ => {}
         }
     }
 }
 
+/// Whether metadata dated `t` is older than `--max-metadata-age` at the evaluation time.
+fn stale(opts: &EvalOptions, t: i64) -> bool {
+    opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400
+}
+
 fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut Vec<String>) {
     for r in &index.repos {
         match r.timestamp {
-            Some(t) if opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400 => {
+            Some(t) if stale(opts, t) => {
                 warnings.push(format!(
                     "{}: metadata dated {} is older than {} days",
                     r.path,

@@ -710,3 +710,62 @@ fn debian_hosts_from_every_source_kind_agree() {
         assert_eq!(strip(host_rows(&patches, id)), want_p, "{id}");
     }
 }
+
+/// `fleet --include-not-applicable` lists the NotApplicable patches the shared verdict tables
+/// judged (the `Shared { list: true }` path), as `scan --include-not-applicable` lists them for
+/// the same host, row for row; without it they are counted only.
+#[test]
+fn not_applicable_patches_are_listed_on_request_as_scan_lists_them() {
+    let f = Fleet::new();
+    let hosts = format!(
+        "[[hosts]]\nid = \"a\"\nsource = \"{}\"\n[[hosts]]\nid = \"b\"\nsource = \"{}\"\n",
+        bed("host-a").join("root").display(),
+        bed("host-b").join("root").display()
+    );
+    let manifest = f.manifest(&hosts);
+    let (code, stderr) = f.run(&manifest, &["--format", "jsonl"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let counted = f.jsonl("patches");
+    let (code, stderr) = f.run(
+        &manifest,
+        &["--format", "jsonl", "--include-not-applicable"],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let listed = f.jsonl("patches");
+    let summaries = f.jsonl("summaries");
+    for (id, host) in [("a", "host-a"), ("b", "host-b")] {
+        let scan = common::beds::scan_bed_with(&bed(host), None, &["--include-not-applicable"]);
+        let want: Vec<(String, String)> = scan["Patches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["Title"].as_str().unwrap().to_string(),
+                    p["State"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, String)> = host_rows(&listed, id)
+            .iter()
+            .map(|r| {
+                (
+                    r["Title"].as_str().unwrap().to_string(),
+                    r["State"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{id}");
+        let na = got.iter().filter(|(_, s)| s == "NotApplicable").count();
+        assert!(na > 0, "{id}: some NotApplicable rows");
+        assert_eq!(
+            host_rows(&summaries, id)[0]["NotApplicableCount"].as_u64(),
+            Some(na as u64),
+            "{id}"
+        );
+        let without = host_rows(&counted, id);
+        assert!(without.iter().all(|r| r["State"] != "NotApplicable"));
+        assert_eq!(without.len() + na, got.len(), "{id}");
+    }
+}

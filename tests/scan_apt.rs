@@ -431,3 +431,44 @@ fn raspberry_pi_os_is_scanned_on_the_debian_path() {
     let b = apt_bed("debian12");
     check_against(&b.join("oracle"), &bed, "RASPBIAN", "raspbian12 (recorded)");
 }
+
+/// The APT engine caches verdicts by (Priority, Section, security) only when the baseline has
+/// no patch lists; with lists every version is judged on its own. A baseline with a list entry
+/// that matches nothing must therefore give every record exactly as the cached run does (the
+/// entry's own warning aside), with rules of every kind the filters allow.
+#[test]
+fn apt_verdicts_with_the_cache_bypassed_equal_the_cached_run() {
+    let rules = r#"[
+        {"PatchFilterGroup":{"PatchFilters":[{"Key":"PRIORITY","Values":["required","important"]}]},"ComplianceLevel":"HIGH","EnableNonSecurity":true},
+        {"PatchFilterGroup":{"PatchFilters":[{"Key":"SECTION","Values":["libs","admin"]}]},"ComplianceLevel":"LOW"},
+        {"PatchFilterGroup":{"PatchFilters":[{"Key":"PRIORITY","Values":["*"]}]}}
+    ]"#;
+    for (bed, os) in BEDS {
+        let bed = apt_bed(bed);
+        let plain = format!(
+            r#"{{"Name":"cache","OperatingSystem":"{os}","ApprovalRules":{{"PatchRules":{rules}}}}}"#
+        );
+        let listed = format!(
+            r#"{{"Name":"cache","OperatingSystem":"{os}","ApprovalRules":{{"PatchRules":{rules}}},"ApprovedPatches":["no-such-package-anywhere"]}}"#
+        );
+        let cached = scan_root(&bed, Some(&plain), &["--include-not-applicable"]);
+        let bypassed = scan_root(&bed, Some(&listed), &["--include-not-applicable"]);
+        assert!(cached["Patches"].as_array().unwrap().len() > 10, "{os}");
+        assert_eq!(cached["Patches"], bypassed["Patches"], "{os}");
+        let mut a = cached["PatchState"].clone();
+        let mut b = bypassed["PatchState"].clone();
+        for s in [&mut a, &mut b] {
+            s.as_object_mut().unwrap().remove("BaselineId");
+        }
+        assert_eq!(a, b, "{os}");
+        assert!(
+            bypassed["Warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("no-such-package-anywhere")),
+            "{os}: {}",
+            bypassed["Warnings"]
+        );
+    }
+}

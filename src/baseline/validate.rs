@@ -7,7 +7,7 @@ use super::model::{BaselineDocument, PatchFilterGroupDoc};
 use super::patterns::{PatchPattern, PatternKind};
 use super::{
     Approval, ApprovalRule, Baseline, BaselineOrigin, ComplianceLevel, FilterKey, OperatingSystem,
-    OsFamily, PatchFilter, PatchSource, RejectedPatchesAction,
+    OsFamily, PatchFilter, PatchSource, PatternFamily, RejectedPatchesAction,
 };
 
 /// How serious a diagnostic is.
@@ -127,19 +127,7 @@ fn check_charset(
     }
 }
 
-/// Parses `YYYY-MM-DD` strictly (a real calendar date).
-pub fn parse_date(s: &str) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    if s.len() != 10 {
-        return None;
-    }
-    time::Date::parse(s, &format).ok()
-}
-
-/// Formats a date as `YYYY-MM-DD`.
-pub fn format_date(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+pub use crate::vocab::time::{format_date, parse_date};
 
 fn validate_filters(
     diags: &mut Vec<Diagnostic>,
@@ -187,7 +175,7 @@ fn validate_filters(
                     ));
                     None
                 }
-                Some(key) if !os.valid_filter_keys().contains(&key) => {
+                Some(key) if !valid_filter_keys(os).contains(&key) => {
                     diags.push(Diagnostic::error(
                         format!("{fpath}.Key"),
                         format!(
@@ -257,7 +245,7 @@ fn validate_filters(
 }
 
 fn key_list(os: OperatingSystem) -> String {
-    os.valid_filter_keys()
+    valid_filter_keys(os)
         .iter()
         .map(|k| k.as_str())
         .collect::<Vec<_>>()
@@ -306,7 +294,7 @@ fn patch_list(
         if !check_len(diags, &epath, entry, 1, 100) {
             continue;
         }
-        match PatchPattern::parse(entry, os.pattern_family()) {
+        match PatchPattern::parse(entry, pattern_family(os)) {
             Err(e) => diags.push(Diagnostic::error(epath, e.to_string())),
             Ok(p) => {
                 if rejected && *p.kind() != PatternKind::Package {
@@ -522,7 +510,11 @@ pub fn validate(
     }
 
     if let Some(status) = &doc.available_security_updates_compliance_status {
-        if status != "COMPLIANT" && status != "NON_COMPLIANT" {
+        use crate::vocab::status::ComplianceStatus;
+        if !matches!(
+            ComplianceStatus::parse(status),
+            Some(ComplianceStatus::Compliant | ComplianceStatus::NonCompliant)
+        ) {
             d.push(Diagnostic::error(
                 "AvailableSecurityUpdatesComplianceStatus",
                 format!("unknown status {status:?} (COMPLIANT or NON_COMPLIANT)"),
@@ -653,5 +645,31 @@ fn rule_approval(
         (Some(days), None) => Approval::AfterDays(days),
         (None, Some(date)) => Approval::UntilDate(date),
         _ => Approval::Unset,
+    }
+}
+
+/// Filter keys valid in an operating system's baselines (spec §2.1).
+pub fn valid_filter_keys(os: OperatingSystem) -> &'static [FilterKey] {
+    use FilterKey::*;
+    match os.family() {
+        OsFamily::Rpm | OsFamily::Suse => &[Product, Classification, Severity],
+        OsFamily::Apt => &[Product, Priority, Section],
+        OsFamily::NotLinux if os == OperatingSystem::Macos => &[Product, Classification],
+        OsFamily::NotLinux => &[
+            Product,
+            ProductFamily,
+            Classification,
+            MsrcSeverity,
+            PatchSet,
+        ],
+    }
+}
+
+/// How patch-list entries are read for an operating system.
+pub fn pattern_family(os: OperatingSystem) -> PatternFamily {
+    match os.family() {
+        OsFamily::Apt => PatternFamily::Apt,
+        OsFamily::Suse => PatternFamily::Suse,
+        _ => PatternFamily::Rpm,
     }
 }

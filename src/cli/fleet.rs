@@ -49,7 +49,7 @@ pub struct FleetArgs {
     jobs: Option<usize>,
     /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: the manifest's
     /// `now`, else the current time).
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_parser = crate::vocab::time::parse_time)]
     now: Option<i64>,
     /// Output formats (repeat or comma-separate).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "parquet")]
@@ -66,6 +66,9 @@ pub struct FleetArgs {
     /// Seconds reading one host may take before that host is failed (the run goes on).
     #[arg(long, default_value_t = crate::fleet::run::DEFAULT_HOST_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
     host_timeout: f64,
+    /// List NotApplicable patches in the patches table too (they are always counted).
+    #[arg(long)]
+    include_not_applicable: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -73,11 +76,6 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
         Ok(t) if t > 0.0 && t.is_finite() && t <= 1e9 => Ok(t),
         _ => Err(format!("{s:?} is not a number of seconds above 0")),
     }
-}
-
-fn parse_now(s: &str) -> Result<i64, String> {
-    crate::fleet::manifest::parse_time(s)
-        .ok_or_else(|| format!("{s:?} is not RFC 3339, YYYY-MM-DD or UNIX seconds"))
 }
 
 /// The writers for the requested formats.
@@ -220,6 +218,7 @@ pub fn run(args: FleetArgs) -> Result<i32> {
         batch: args.batch,
         max_metadata_age_days: args.max_metadata_age,
         host_timeout: std::time::Duration::from_secs_f64(args.host_timeout),
+        include_not_applicable: args.include_not_applicable,
         ..Default::default()
     };
     if let Some(jobs) = args.jobs {

@@ -47,7 +47,7 @@ pub struct ScanArgs {
     #[arg(long)]
     baseline: Option<String>,
     /// Override the detected OperatingSystem (e.g. AMAZON_LINUX_2023).
-    #[arg(long, value_parser = parse_os)]
+    #[arg(long, value_parser = OperatingSystem::parse_arg)]
     os: Option<OperatingSystem>,
     /// Override the detected PRODUCT string (e.g. AmazonLinux2023, RedhatEnterpriseLinux9.4).
     #[arg(long)]
@@ -62,10 +62,10 @@ pub struct ScanArgs {
     #[arg(long, default_value = "")]
     patch_group: String,
     /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: now).
-    #[arg(long, value_parser = parse_time)]
+    #[arg(long, value_parser = crate::vocab::time::parse_time)]
     now: Option<i64>,
     /// Last boot time: packages installed after it are InstalledPendingReboot.
-    #[arg(long, value_parser = parse_time)]
+    #[arg(long, value_parser = crate::vocab::time::parse_time)]
     boot_time: Option<i64>,
     /// Warn when repository metadata is older than this many days.
     #[arg(long, default_value_t = 30)]
@@ -82,27 +82,6 @@ pub struct ScanArgs {
     /// repeated: `--fail-on noncompliant,warnings`).
     #[arg(long, value_enum, value_delimiter = ',')]
     fail_on: Vec<FailOn>,
-}
-
-fn parse_os(s: &str) -> Result<OperatingSystem, String> {
-    OperatingSystem::parse(s).ok_or_else(|| {
-        let all: Vec<_> = OperatingSystem::ALL.iter().map(|o| o.as_str()).collect();
-        format!("unknown operating system {s:?} (one of {})", all.join(", "))
-    })
-}
-
-/// Parses RFC 3339, `YYYY-MM-DD` (00:00 UTC) or UNIX seconds.
-pub fn parse_time(s: &str) -> Result<i64, String> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Ok(t.unix_timestamp());
-    }
-    if let Some(d) = crate::baseline::validate::parse_date(s) {
-        return Ok(d.midnight().assume_utc().unix_timestamp());
-    }
-    Err(format!("{s:?} is not RFC 3339, YYYY-MM-DD or UNIX seconds"))
 }
 
 fn running_kernel(args: &ScanArgs) -> Option<String> {

@@ -129,15 +129,7 @@ pub fn canonical_classification(kind: &str) -> String {
 /// Amazon Linux 2023; we apply it to every RPM system because RHEL data says `Moderate` where
 /// the filter vocabulary says `Medium`).
 pub fn severity_matches(filter_value: &str, severity: &str) -> bool {
-    let canon = |s: &str| {
-        let l = s.to_ascii_lowercase();
-        if l == "medium" {
-            "moderate".to_string()
-        } else {
-            l
-        }
-    };
-    canon(filter_value) == canon(severity)
+    crate::vocab::severity::same(filter_value, severity)
 }
 
 fn filter_passes(filter: &PatchFilter, facts: &PatchFacts<'_>, ctx: &Context<'_>) -> bool {

@@ -1256,6 +1256,48 @@ mod tests {
         assert_eq!(rpm(&ssl.candidate).release, "3");
     }
 
+    /// An installed `foo.x86_64` and an approved `foo.noarch`: noarch replaces any arch (as
+    /// libsolv lets an arch-specific package be upgraded to noarch), so the newer noarch build
+    /// is the x86_64 package's update, reported under the installed arch.
+    #[test]
+    fn an_installed_arch_package_takes_an_approved_noarch_update() {
+        let b = custom(
+            r#"{"Name":"all","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":0,"EnableNonSecurity":true}]},"ApprovedPatches":["tzdata"]}"#,
+        );
+        let ctx = Context {
+            baseline: &b,
+            product: "AmazonLinux2023",
+            now: NOW,
+        };
+        let inst = [Inst(n("tzdata-2024a-1.x86_64"), Some(NOW - 40 * DAY))];
+        let e = evaluate_host(
+            &ctx,
+            &inst,
+            &index(),
+            &HostOptions::default(),
+            NotInstalled::List,
+        );
+        let tz = find(&e, "tzdata", "x86_64");
+        assert_eq!(tz.state, PatchState::Missing, "{}", tz.reason);
+        assert_eq!(rpm(&tz.candidate).to_full_string(), "0:2025a-1");
+        assert!(
+            !e.decisions
+                .iter()
+                .any(|d| d.name == "tzdata" && d.arch == "noarch"),
+            "one record, under the installed arch"
+        );
+        // Installed at the noarch build's version, it is Installed.
+        let inst = [Inst(n("tzdata-2025a-1.x86_64"), Some(NOW - 40 * DAY))];
+        let e = evaluate_host(
+            &ctx,
+            &inst,
+            &index(),
+            &HostOptions::default(),
+            NotInstalled::List,
+        );
+        assert_eq!(find(&e, "tzdata", "x86_64").state, PatchState::Installed);
+    }
+
     #[test]
     fn installed_and_pending_reboot() {
         let b = custom(

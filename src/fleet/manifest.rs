@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::baseline::{self, LoadedBaseline, OperatingSystem, OsFamily};
 use crate::host::source::Overrides;
+use crate::vocab::time::parse_time;
 
 /// Why a manifest could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -155,32 +156,6 @@ pub struct Manifest {
     pub hosts: Vec<HostEntry>,
 }
 
-/// Parses a time as `--now` takes it: RFC 3339, `YYYY-MM-DD` (00:00 UTC) or UNIX seconds.
-pub fn parse_time(s: &str) -> Option<i64> {
-    if let Ok(n) = s.parse::<i64>() {
-        return Some(n);
-    }
-    use time::format_description::well_known::Rfc3339;
-    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
-        return Some(t.unix_timestamp());
-    }
-    baseline::validate::parse_date(s).map(|d| d.midnight().assume_utc().unix_timestamp())
-}
-
-fn parse_os(s: &str) -> Result<OperatingSystem, String> {
-    OperatingSystem::parse(s).ok_or_else(|| {
-        let known: Vec<&str> = OperatingSystem::ALL
-            .iter()
-            .filter(|o| o.family() != OsFamily::NotLinux)
-            .map(|o| o.as_str())
-            .collect();
-        format!(
-            "unknown operating system {s:?} (known: {})",
-            known.join(", ")
-        )
-    })
-}
-
 /// The patch group of a host: `patch_group`, or the `Patch Group`/`PatchGroup` tag (AWS reads
 /// either key; equal values are one group). Conflicting values are an error.
 fn patch_group(explicit: Option<&str>, tags: &BTreeMap<String, String>) -> Result<String, String> {
@@ -265,12 +240,7 @@ impl Manifest {
         };
         let now = match &doc.now {
             None => None,
-            Some(s) => Some(parse_time(s).ok_or_else(|| {
-                invalid(
-                    "now".into(),
-                    format!("{s:?} is not RFC 3339, YYYY-MM-DD or UNIX seconds"),
-                )
-            })?),
+            Some(s) => Some(parse_time(s).map_err(|m| invalid("now".into(), m))?),
         };
 
         let mut repo_sets = Vec::new();
@@ -289,7 +259,7 @@ impl Manifest {
             let operating_systems = r
                 .operating_systems
                 .iter()
-                .map(|s| parse_os(s))
+                .map(|s| OperatingSystem::parse_arg(s))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|m| invalid(entry.clone(), m))?;
             let families: HashSet<_> = operating_systems.iter().map(|o| o.family()).collect();
@@ -539,7 +509,10 @@ fn host_entry(h: &HostDoc, base: &Path, declared: &str) -> Result<HostEntry, Str
     if h.id.trim().is_empty() {
         return Err("empty host id".into());
     }
-    let os = h.os.as_deref().map(parse_os).transpose()?;
+    let os =
+        h.os.as_deref()
+            .map(OperatingSystem::parse_arg)
+            .transpose()?;
     Ok(HostEntry {
         id: h.id.clone(),
         instance_id: h.instance_id.clone().unwrap_or_else(|| h.id.clone()),

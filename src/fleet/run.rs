@@ -16,6 +16,7 @@ use crate::fleet::manifest::{HostEntry, Manifest};
 use crate::host::source::{HostSource, SourceKind};
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
 use crate::scan::{self, EvalOptions, HostFacts, RepoIndex, ScanError};
+use crate::vocab::status::ComplianceStatus;
 
 /// The default for [`RunOptions::host_timeout`]: far above any real host (a 3,000-package
 /// root reads in well under a second), short enough that a stalled one does not hold a
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub max_metadata_age_days: u32,
     /// How long reading one host's source may take before the host is failed.
     pub host_timeout: Duration,
+    /// List NotApplicable patches in the patches table too (they are always counted).
+    pub include_not_applicable: bool,
 }
 
 impl Default for RunOptions {
@@ -48,6 +51,7 @@ impl Default for RunOptions {
             progress: true,
             max_metadata_age_days: 30,
             host_timeout: DEFAULT_HOST_TIMEOUT,
+            include_not_applicable: false,
         }
     }
 }
@@ -143,6 +147,7 @@ fn scan_host<'a>(
             patch_group: entry.patch_group.clone(),
             now: opts.now,
             max_metadata_age_days: opts.max_metadata_age_days,
+            include_not_applicable: opts.include_not_applicable,
             ..Default::default()
         };
         let mut report = scan::evaluate_shared(&facts, index, baseline, &eval, shared)
@@ -306,9 +311,9 @@ pub fn run(
             for h in &batch {
                 summary.hosts += 1;
                 match h.status() {
-                    "COMPLIANT" => summary.compliant += 1,
-                    "NON_COMPLIANT" => summary.non_compliant += 1,
-                    _ => summary.failed += 1,
+                    ComplianceStatus::Compliant => summary.compliant += 1,
+                    ComplianceStatus::NonCompliant => summary.non_compliant += 1,
+                    ComplianceStatus::ScanFailed => summary.failed += 1,
                 }
             }
             // A writer that stopped (an error) no longer receives: its error is the outcome.

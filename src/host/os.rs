@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::baseline::OperatingSystem;
+use crate::vocab::os::OperatingSystem;
 
 /// An operating system identified from a host's files.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,12 +27,12 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::baseline::OperatingSystem;
 use crate::host::os;
 use crate::host::rootfs::{RootFs, RootFsError};
 use crate::host::rpmdb::InstalledRpm;
 use crate::scan::{self, HostFacts, Installed, ScanError, ScanOptions};
 use crate::version::{Nevra, RpmEvr};
+use crate::vocab::os::OperatingSystem;
 
 /// The first line of an inventory file.
 pub const INVENTORY_MAGIC: &str = "#patchscan-inventory 1";
@@ -94,6 +94,32 @@ pub struct HostSource {
 pub struct Overrides {
     pub os: Option<OperatingSystem>,
     pub product: Option<String>,
+}
+
+impl Overrides {
+    /// A host's identity with the overrides applied: both given, the host's own files are not
+    /// read at all (`read` is not called); otherwise what `read` finds, with the one given
+    /// replacing its part. The one home of this rule, for roots, archives and inventories.
+    pub fn identify<E>(
+        &self,
+        read: impl FnOnce() -> Result<os::OsIdentity, E>,
+    ) -> Result<os::OsIdentity, E> {
+        if let (Some(os), Some(product)) = (self.os, &self.product) {
+            return Ok(os::OsIdentity {
+                operating_system: os,
+                product: product.clone(),
+                pretty_name: String::new(),
+            });
+        }
+        let mut id = read()?;
+        if let Some(os) = self.os {
+            id.operating_system = os;
+        }
+        if let Some(p) = &self.product {
+            id.product = p.clone();
+        }
+        Ok(id)
+    }
 }
 
 impl HostSource {
@@ -250,30 +276,16 @@ pub fn read_inventory(
         message,
     };
 
-    let identity = match (overrides.os, &overrides.product, find("os-release")) {
-        (Some(os), Some(product), _) => os::OsIdentity {
-            operating_system: os,
-            product: product.clone(),
-            pretty_name: String::new(),
-        },
-        (_, _, None) => {
-            return Err(err(
-                1,
-                "no @os-release section (or give the host's os and product in the manifest)".into(),
-            ))
-        }
-        (os, product, Some(section)) => {
+    let identity = overrides.identify(|| match find("os-release") {
+        None => Err(err(
+            1,
+            "no @os-release section (or give the host's os and product in the manifest)".into(),
+        )),
+        Some(section) => {
             let fields = os::parse_os_release(&section.body, path).map_err(ScanError::from)?;
-            let mut id = os::identify(&fields, path).map_err(ScanError::from)?;
-            if let Some(os) = os {
-                id.operating_system = os;
-            }
-            if let Some(p) = product {
-                id.product = p.clone();
-            }
-            id
+            Ok(os::identify(&fields, path).map_err(ScanError::from)?)
         }
-    };
+    })?;
 
     let installed = match (find("rpm"), find("dpkg")) {
         (Some(_), Some(_)) => {
@@ -359,9 +371,8 @@ fn rpm_lines(path: &Path, section: &Section<'_>) -> Result<Vec<InstalledRpm>, So
         }
         let epoch = match tag(f[1]) {
             None => 0,
-            Some(e) => e
-                .parse::<u64>()
-                .map_err(|_| err(format!("epoch {e:?} is not a number")))?,
+            Some(e) => crate::version::rpm::parse_epoch(e)
+                .ok_or_else(|| err(format!("epoch {e:?} is not a number")))?,
         };
         let (Some(version), Some(release), Some(arch)) = (tag(f[2]), tag(f[3]), tag(f[4])) else {
             return Err(err(format!("{name}: empty version, release or arch")));

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::engine::states::PatchState;
 use crate::report::fleet::{into_file, AtomicFile, FleetHost, FleetSink, ReportError};
 use crate::report::model::HostReport;
+use crate::vocab::status::ComplianceStatus;
 
 /// Whether `id` is a managed-node id as `InstancePatchState.InstanceId` allows:
 /// `i-` and 8 or 17 word characters, or `mi-` and 17.
@@ -90,10 +91,11 @@ fn compliance_items(r: &HostReport) -> Vec<Json> {
             put(
                 "Status",
                 if p.state.is_non_compliant() {
-                    "NON_COMPLIANT"
+                    ComplianceStatus::NonCompliant
                 } else {
-                    "COMPLIANT"
-                },
+                    ComplianceStatus::Compliant
+                }
+                .as_str(),
             );
             put("PatchBaselineId", &s.baseline_id);
             put("PatchState", p.state.as_str());

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::states::format_time;
 use crate::report::model::{HostReport, PatchRecord};
+use crate::vocab::status::ComplianceStatus;
 
 /// The version of the fleet output schema (README documents each change).
 pub const SCHEMA_VERSION: &str = "1.0.0";
@@ -40,12 +41,12 @@ pub struct FleetHost {
 }
 
 impl FleetHost {
-    /// `COMPLIANT`, `NON_COMPLIANT` or `SCAN_FAILED`.
-    pub fn status(&self) -> &'static str {
+    /// The host's compliance status; `SCAN_FAILED` when it could not be evaluated.
+    pub fn status(&self) -> ComplianceStatus {
         match &self.outcome {
-            Ok(r) if r.is_non_compliant() => "NON_COMPLIANT",
-            Ok(_) => "COMPLIANT",
-            Err(_) => "SCAN_FAILED",
+            Ok(r) if r.is_non_compliant() => ComplianceStatus::NonCompliant,
+            Ok(_) => ComplianceStatus::Compliant,
+            Err(_) => ComplianceStatus::ScanFailed,
         }
     }
 
@@ -169,7 +170,7 @@ pub fn summary_row(h: &FleetHost) -> Vec<Value<'_>> {
         Value::Text(&h.patch_group),
         opt(&h.baseline_id),
         Value::Text(&h.snapshot_id),
-        Value::Text(h.status()),
+        Value::Text(h.status().as_str()),
         s.and_then(|s| s.non_compliant_severity)
             .map_or(Value::Null, |l| Value::Text(l.as_str())),
         count(|s| s.installed_count),

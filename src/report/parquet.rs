@@ -11,6 +11,8 @@ use polars::prelude::*;
 
 use crate::report::fleet::{comma_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value};
 use crate::report::view::{AdvisoryRow, Count, FailedHost, FleetView, GroupRow, HostRow};
+use crate::vocab::severity;
+use crate::vocab::status::ComplianceStatus;
 
 /// Rows gathered before a row group is written.
 const ROW_GROUP_ROWS: usize = 1 << 16;
@@ -282,41 +284,33 @@ fn ints(df: &DataFrame, name: &str, path: &Path) -> Result<Vec<i64>, ReportError
     Ok(ca.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
-/// Vendor severities, most severe first (either case, `Medium` as `Moderate`), then other
-/// words, then none.
-fn severity_rank() -> Expr {
-    let is = |names: &[&str]| {
-        names
-            .iter()
-            .map(|n| col("Severity").eq(lit(*n)))
-            .reduce(|a, b| a.or(b))
-            .unwrap_or(lit(false))
-    };
-    when(is(&["Critical", "critical", "CRITICAL"]))
-        .then(lit(0i32))
-        .when(is(&[
-            "Important",
-            "important",
-            "High",
-            "high",
-            "IMPORTANT",
-            "HIGH",
-        ]))
-        .then(lit(1i32))
-        .when(is(&[
-            "Moderate", "moderate", "Medium", "medium", "MODERATE", "MEDIUM",
-        ]))
-        .then(lit(2i32))
-        .when(is(&["Low", "low", "LOW"]))
-        .then(lit(3i32))
-        .when(is(&[""]))
-        .then(lit(5i32))
-        .otherwise(lit(4i32))
+/// The rank of each row's `Severity` ([`severity::rank`]), as an expression over the values
+/// the table holds (a null one ranks as an unknown word).
+fn severity_rank(patches: &LazyFrame, path: &Path) -> Result<Expr, ReportError> {
+    let values = patches
+        .clone()
+        .select([col("Severity").unique()])
+        .collect()
+        .map_err(read_err(path))?;
+    let column = values.column("Severity").map_err(read_err(path))?;
+    let names: Vec<String> = column
+        .str()
+        .map_err(read_err(path))?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let rank = names
+        .iter()
+        .map(|n| col("Severity").eq(lit(n.as_str())).cast(DataType::Int32) * lit(severity::rank(n)))
+        .reduce(|a, b| a + b)
+        .unwrap_or(lit(4i32));
+    Ok(rank.fill_null(lit(4i32)))
 }
 
-fn status_is(status: &str) -> Expr {
+fn status_is(status: ComplianceStatus) -> Expr {
     col("ComplianceStatus")
-        .eq(lit(status))
+        .eq(lit(status.as_str()))
         .cast(DataType::Int64)
         .sum()
 }
@@ -327,9 +321,9 @@ fn group_rows(summaries: &LazyFrame, key: &str, path: &Path) -> Result<Vec<Group
         .group_by([col(key).fill_null(lit(""))])
         .agg([
             len().cast(DataType::Int64).alias("hosts"),
-            status_is("COMPLIANT").alias("compliant"),
-            status_is("NON_COMPLIANT").alias("non_compliant"),
-            status_is("SCAN_FAILED").alias("failed"),
+            status_is(ComplianceStatus::Compliant).alias("compliant"),
+            status_is(ComplianceStatus::NonCompliant).alias("non_compliant"),
+            status_is(ComplianceStatus::ScanFailed).alias("failed"),
             col("MissingCount").sum().alias("missing"),
             col("CriticalNonCompliantCount").sum().alias("critical"),
         ])
@@ -367,9 +361,9 @@ pub fn read_fleet_view(out: &Path, top: usize) -> Result<FleetView, ReportError>
         .clone()
         .select([
             len().cast(DataType::Int64).alias("hosts"),
-            status_is("COMPLIANT").alias("compliant"),
-            status_is("NON_COMPLIANT").alias("non_compliant"),
-            status_is("SCAN_FAILED").alias("failed"),
+            status_is(ComplianceStatus::Compliant).alias("compliant"),
+            status_is(ComplianceStatus::NonCompliant).alias("non_compliant"),
+            status_is(ComplianceStatus::ScanFailed).alias("failed"),
         ])
         .collect()
         .map_err(read_err(&spath))?;
@@ -438,7 +432,7 @@ pub fn read_fleet_view(out: &Path, top: usize) -> Result<FleetView, ReportError>
 
     let failed = summaries
         .clone()
-        .filter(col("ComplianceStatus").eq(lit("SCAN_FAILED")))
+        .filter(col("ComplianceStatus").eq(lit(ComplianceStatus::ScanFailed.as_str())))
         .sort(["InstanceId"], SortMultipleOptions::default())
         .collect()
         .map_err(read_err(&spath))?;
@@ -453,6 +447,7 @@ pub fn read_fleet_view(out: &Path, top: usize) -> Result<FleetView, ReportError>
         })
         .collect();
 
+    let rank_expr = severity_rank(&patches, &ppath)?;
     let advisories = patches
         .filter(col("State").eq(lit("Missing")))
         .select([
@@ -482,7 +477,7 @@ pub fn read_fleet_view(out: &Path, top: usize) -> Result<FleetView, ReportError>
                 .cast(DataType::Int64)
                 .alias("critical_hosts"),
             col("Severity")
-                .sort_by([severity_rank()], SortMultipleOptions::default())
+                .sort_by([rank_expr], SortMultipleOptions::default())
                 .first()
                 .alias("severity"),
             col("Classification")

@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::model::HostReport;
 use crate::engine::states::PatchState;
+use crate::vocab::status::ComplianceStatus;
 
 /// Renders a report for people. `explain` adds the reason column.
 pub fn render(report: &HostReport, colour: bool, explain: bool) -> String {
@@ -14,9 +15,9 @@ pub fn render(report: &HostReport, colour: bool, explain: bool) -> String {
         Some(level) => paint(
             colour,
             "31;1",
-            &format!("NON_COMPLIANT ({})", level.as_str()),
+            &format!("{} ({})", ComplianceStatus::NonCompliant, level.as_str()),
         ),
-        None => paint(colour, "32;1", "COMPLIANT"),
+        None => paint(colour, "32;1", ComplianceStatus::Compliant.as_str()),
     };
     let _ = writeln!(
         out,

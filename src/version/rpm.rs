@@ -77,8 +77,20 @@ impl RpmEvr {
     }
 }
 
-/// Parses an epoch as rpm reads one: decimal digits, leading zeros allowed.
-fn parse_epoch(text: &str) -> Option<u64> {
+/// An epoch as metadata and `rpm -q` write it: [`parse_epoch`], with an empty (or
+/// all-blank) text meaning 0.
+pub fn parse_epoch_or_zero(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() {
+        Some(0)
+    } else {
+        parse_epoch(text)
+    }
+}
+
+/// Parses an epoch as rpm reads one: decimal digits (no sign, no blanks), leading zeros
+/// allowed. The one epoch parser: EVR strings, repository metadata and inventories use it.
+pub fn parse_epoch(text: &str) -> Option<u64> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

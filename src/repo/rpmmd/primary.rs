@@ -211,15 +211,7 @@ fn version_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<RpmEvr, A::Err> 
     Ok(RpmEvr::new(epoch, version, release))
 }
 
-/// An epoch as metadata writes it: digits, or empty/absent for 0.
-pub(crate) fn parse_epoch(text: &str) -> Option<u64> {
-    let text = text.trim();
-    if text.is_empty() {
-        Some(0)
-    } else {
-        text.parse().ok()
-    }
-}
+pub(crate) use crate::version::rpm::parse_epoch_or_zero as parse_epoch;
 
 /// `<time build=…>`; a missing or non-numeric build time is `None`.
 fn build_time_attribute<'a, A: Attrs<'a>>(mut attrs: A) -> Result<Option<i64>, A::Err> {

@@ -1,0 +1,8 @@
+//! Shared vocabulary: the small decisions every layer uses, each with one home (operating
+//! systems, times as users write them, compliance statuses). A leaf: it imports nothing of
+//! the crate.
+
+pub mod os;
+pub mod severity;
+pub mod status;
+pub mod time;

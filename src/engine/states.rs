@@ -1269,14 +1269,17 @@ mod tests {
             product: "AmazonLinux2023",
             now: NOW,
         };
-        let inst = [Inst(n("tzdata-2024a-1.x86_64"), Some(NOW - 40 * DAY))];
-        let e = evaluate_host(
-            &ctx,
-            &inst,
-            &index(),
-            &HostOptions::default(),
-            NotInstalled::List,
-        );
+        let with = |installed: &str| {
+            let inst = [Inst(n(installed), Some(NOW - 40 * DAY))];
+            evaluate_host(
+                &ctx,
+                &inst,
+                &index(),
+                &HostOptions::default(),
+                NotInstalled::List,
+            )
+        };
+        let e = with("tzdata-2024a-1.x86_64");
         let tz = find(&e, "tzdata", "x86_64");
         assert_eq!(tz.state, PatchState::Missing, "{}", tz.reason);
         assert_eq!(rpm(&tz.candidate).to_full_string(), "0:2025a-1");
@@ -1287,14 +1290,7 @@ mod tests {
             "one record, under the installed arch"
         );
         // Installed at the noarch build's version, it is Installed.
-        let inst = [Inst(n("tzdata-2025a-1.x86_64"), Some(NOW - 40 * DAY))];
-        let e = evaluate_host(
-            &ctx,
-            &inst,
-            &index(),
-            &HostOptions::default(),
-            NotInstalled::List,
-        );
+        let e = with("tzdata-2025a-1.x86_64");
         assert_eq!(find(&e, "tzdata", "x86_64").state, PatchState::Installed);
     }
 

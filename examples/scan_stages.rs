@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use patchscan::engine::approval::Context;
-use patchscan::engine::states::{self, HostOptions};
+use patchscan::engine::decision::HostOptions;
+use patchscan::engine::rpm;
 use patchscan::repo::index::UpdateIndex;
 use patchscan::repo::rpmmd::{self, primary, updateinfo, RepoMd};
 use patchscan::report::model::{HostReport, ReportContext};
@@ -115,7 +116,7 @@ fn main() -> anyhow::Result<()> {
     };
     let host = HostOptions::default();
     let (t, eval) = best(rounds, || {
-        states::evaluate_host(&ctx, &installed, &index, &host, states::NotInstalled::Count)
+        rpm::evaluate_host(&ctx, &installed, &index, &host, rpm::NotInstalled::Count)
     });
     println!(
         "evaluate             {} ({} decisions)",

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::baseline::{self, OperatingSystem, OsFamily};
 use crate::engine::approval::Context;
-use crate::engine::states::{self, HostOptions, InstalledView};
+use crate::engine::decision::HostOptions;
+use crate::engine::rpm::{self, InstalledView};
 use crate::host::dpkg::{self, InstalledDeb};
 use crate::host::os::{self, OsIdentity};
 use crate::host::rootfs::RootFs;
@@ -15,6 +16,7 @@ use crate::repo::apt::{self, AptIndex, AptSelection, SourceEntry};
 use crate::repo::index::UpdateIndex;
 use crate::report::model::{HostReport, ReportContext, RepositoryRecord};
 use crate::version::Nevra;
+use crate::vocab::time::format_time;
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
@@ -401,7 +403,7 @@ pub fn evaluate_shared<'a>(
     index: &'a RepoIndex,
     loaded: &'a baseline::LoadedBaseline,
     opts: &EvalOptions,
-    shared: &states::SharedVerdicts<'a>,
+    shared: &rpm::SharedVerdicts<'a>,
 ) -> Result<HostReport, ScanError> {
     evaluate_inner(facts, index, loaded, opts, Some(shared))
 }
@@ -411,7 +413,7 @@ fn evaluate_inner<'a>(
     index: &'a RepoIndex,
     loaded: &'a baseline::LoadedBaseline,
     opts: &EvalOptions,
-    shared: Option<&states::SharedVerdicts<'a>>,
+    shared: Option<&rpm::SharedVerdicts<'a>>,
 ) -> Result<HostReport, ScanError> {
     let os = facts.identity.operating_system;
     let mut warnings: Vec<String> = loaded
@@ -517,11 +519,11 @@ fn evaluate_inner<'a>(
                 )
             });
             let mode = match (&table, opts.include_not_applicable) {
-                (Some(table), list) => states::NotInstalled::Shared { table, list },
-                (None, true) => states::NotInstalled::List,
-                (None, false) => states::NotInstalled::Count,
+                (Some(table), list) => rpm::NotInstalled::Shared { table, list },
+                (None, true) => rpm::NotInstalled::List,
+                (None, false) => rpm::NotInstalled::Count,
             };
-            states::evaluate_host(&ctx, installed, index, &host, mode)
+            rpm::evaluate_host(&ctx, installed, index, &host, mode)
         }
         (_, index) => {
             return Err(ScanError::FamilyMismatch {
@@ -591,8 +593,8 @@ fn apt_repositories(index: &AptIndex, selection: &AptSelection) -> Vec<Repositor
                 origin: rel.map(|r| r.origin.clone()).unwrap_or_default(),
                 component: l.component.clone(),
                 architecture: l.arch.clone(),
-                date: rel.and_then(|r| r.date).map(states::format_time),
-                valid_until: rel.and_then(|r| r.valid_until).map(states::format_time),
+                date: rel.and_then(|r| r.date).map(format_time),
+                valid_until: rel.and_then(|r| r.valid_until).map(format_time),
                 trusted: selection.trusted[i],
                 security: selection.security[i],
             }
@@ -630,14 +632,12 @@ fn apt_warnings(
         match (rel.date, rel.valid_until) {
             (_, Some(until)) if until < opts.now => warnings.push(format!(
                 "{name}: Release dated {} expired at {} (Valid-Until): the lists are stale",
-                rel.date
-                    .map(states::format_time)
-                    .unwrap_or_else(|| "?".into()),
-                states::format_time(until)
+                rel.date.map(format_time).unwrap_or_else(|| "?".into()),
+                format_time(until)
             )),
             (Some(t), _) if stale(opts, t) => warnings.push(format!(
                 "{name}: Release dated {} is older than {} days",
-                states::format_time(t),
+                format_time(t),
                 opts.max_metadata_age_days
             )),
             (None, _) => warnings.push(format!("{name}: Release has no Date")),
@@ -658,7 +658,7 @@ fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut
                 warnings.push(format!(
                     "{}: metadata dated {} is older than {} days",
                     r.path,
-                    states::format_time(t),
+                    format_time(t),
                     opts.max_metadata_age_days
                 ));
             }

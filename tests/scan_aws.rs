@@ -88,7 +88,7 @@ fn member_tables_are_the_service_model_s() {
     }
     // Every state patchscan reports has its API spelling in the model's enum.
     let states = enum_values(&m, "PatchComplianceDataState");
-    for s in patchscan::engine::states::PatchState::ALL {
+    for s in patchscan::engine::decision::PatchState::ALL {
         assert!(
             states.contains(&aws_cli::state_name(s).to_string()),
             "{s:?}"

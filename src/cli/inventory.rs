@@ -7,12 +7,12 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::engine::states::format_time;
 use crate::exit;
 use crate::host::dpkg;
 use crate::host::rootfs::RootFs;
 use crate::host::rpmdb;
 use crate::report::table::Padded;
+use crate::vocab::time::format_time;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum InventoryFormat {

@@ -12,11 +12,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::approval::{self, Context, PatchFacts, Verdict};
-use super::states::{Decision, Evaluation, HostOptions, PatchState};
+use super::decision::{self, Candidate, Decision, Evaluation, HostOptions};
 use crate::baseline::PackageForms;
 use crate::host::dpkg::InstalledDeb;
 use crate::repo::apt::{AptIndex, AptSelection, AvailableDeb};
-use crate::version::PackageVersion;
+use crate::version::{DebVersion, PackageVersion};
 
 /// The host's native architecture: that of `dpkg` itself, else the most common non-`all`
 /// architecture among installed packages.
@@ -51,6 +51,16 @@ struct Judged<'i> {
     pkg: &'i AvailableDeb,
     security: bool,
     verdict: Rc<Verdict>,
+}
+
+impl Candidate for Judged<'_> {
+    type Version = DebVersion;
+    fn version(&self) -> &DebVersion {
+        &self.pkg.version
+    }
+    fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
 }
 
 fn is_security(p: &AvailableDeb, sel: &AptSelection) -> bool {
@@ -196,31 +206,16 @@ pub fn evaluate_host(
             None
         } else {
             let forms = PackageForms::apt(&inst.name, inst.version.as_str(), arch);
-            b.rejected_patches
-                .iter()
-                .find(|p| p.matches_package(&forms))
+            decision::rejected_installed(b, &forms)
         };
         if let Some(r) = rejected {
             used.insert(r.to_string());
-            (d.state, d.reason) = super::states::rejected_state(r, b.rejected_patches_action);
+            (d.state, d.reason) = decision::rejected_state(r, b.rejected_patches_action);
             out.decisions.push(d);
             continue;
         }
-        let best = judged
-            .iter()
-            .filter(|j| j.verdict.is_approved())
-            .max_by(|x, y| {
-                x.pkg
-                    .version
-                    .cmp(&y.pkg.version)
-                    .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
-            });
-        let Some(best) = best else {
-            d.reason = if judged.is_empty() {
-                "no version at least as new as the installed one in the enabled lists".into()
-            } else {
-                "no available version is approved".into()
-            };
+        let Some(best) = decision::best_approved(&judged) else {
+            d.reason = decision::nothing_approved(!judged.is_empty());
             out.decisions.push(d);
             continue;
         };
@@ -232,23 +227,18 @@ pub fn evaluate_host(
         };
         d.severity = best.pkg.priority.as_deref().unwrap_or_default().to_string();
         d.compliance_level = best.verdict.compliance_level;
-        let why = describe(best, index);
-        if best.pkg.version > inst.version {
-            d.state = PatchState::Missing;
-            d.reason = if inst.status.is_held() {
-                format!("{why}; held (apt-get upgrade leaves it, Patch Manager reports it)")
-            } else {
-                why
-            };
-        } else {
-            d.state = PatchState::Installed;
-            d.reason = format!("installed {} is the approved version: {why}", inst.version);
-            if let (Some(boot), Some(t)) = (host.boot_time, inst.install_time) {
-                if t > boot {
-                    d.state = PatchState::InstalledPendingReboot;
-                    d.reason = format!("installed after the last boot; {}", d.reason);
-                }
-            }
+        let newer = best.pkg.version > inst.version;
+        decision::settle(
+            &mut d,
+            newer,
+            &inst.version,
+            &best.pkg.version,
+            describe(best, index),
+            decision::installed_after_boot(host.boot_time, inst.install_time),
+        );
+        if newer && inst.status.is_held() {
+            d.reason
+                .push_str("; held (apt-get upgrade leaves it, Patch Manager reports it)");
         }
         out.decisions.push(d);
     }
@@ -257,8 +247,6 @@ pub fn evaluate_host(
     // approved. The index's names are judged in chunks on the pool's threads (each chunk with
     // its own verdict cache); the results are joined in the index's order, so the outcome does
     // not depend on the split.
-    // (Not sorted here: the report sorts what it lists; 60,000 NotApplicable decisions of an
-    // approve-all baseline would otherwise be moved around for nothing.)
     let mut name_installed = vec![false; index.packages.len()];
     for (n, _) in &installed_keys {
         if let Some(i) = index.packages.position(n) {
@@ -300,7 +288,7 @@ pub fn evaluate_host(
                 }
                 match best.iter_mut().find(|(a, _)| *a == arch) {
                     Some((_, b)) => {
-                        if j.pkg.version > b.pkg.version {
+                        if decision::prefer(&j, b) {
                             *b = j;
                         }
                     }
@@ -344,12 +332,5 @@ pub fn evaluate_host(
         used.extend(chunk_used);
     }
 
-    for p in b.approved_patches.iter().chain(&b.rejected_patches) {
-        if !used.contains(p.as_str()) {
-            out.unused_entries.push(p.to_string());
-        }
-    }
-    out.decisions
-        .sort_by(|a, b| (a.state, &a.name, &a.arch).cmp(&(b.state, &b.name, &b.arch)));
-    out
+    out.finish(b, &used)
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::engine::states::SharedVerdicts;
+use crate::engine::rpm::SharedVerdicts;
 use crate::fleet::manifest::{HostEntry, Manifest};
 use crate::host::source::{HostSource, SourceKind};
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};

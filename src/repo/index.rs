@@ -49,7 +49,7 @@ pub struct AdvisoryLink {
     /// `None`: a collection with no `<module>` lists the package, so the notice always applies.
     /// `Some(streams)`: only collections bound to these module streams list it; the notice
     /// applies to the package only on a host where one of them is active (see
-    /// `engine::states`).
+    /// `engine::rpm`).
     pub modules: Option<Vec<ModuleRef>>,
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::engine::states::PatchState;
+use crate::engine::decision::PatchState;
 use crate::report::fleet::{into_file, AtomicFile, FleetHost, FleetSink, ReportError};
 use crate::report::model::HostReport;
 use crate::vocab::status::ComplianceStatus;

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::states::PatchState;
+use crate::engine::decision::PatchState;
 use crate::report::model::HostReport;
 
 /// How the CLI prints a member's value.
@@ -235,7 +235,7 @@ pub fn iso_utc(t: f64) -> String {
         secs -= 1.0;
         micros += 1e6;
     }
-    let base = crate::engine::states::format_time(secs as i64);
+    let base = crate::vocab::time::format_time(secs as i64);
     let mut out = base.trim_end_matches('Z').to_string();
     if micros != 0.0 {
         let _ = write!(out, ".{:06}", micros as u32);

@@ -6,10 +6,10 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::engine::states::format_time;
 use crate::report::fleet::{
     comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
 };
+use crate::vocab::time::format_time;
 
 /// One CSV table file.
 pub struct CsvTable {

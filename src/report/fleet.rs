@@ -9,9 +9,9 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
-use crate::engine::states::format_time;
 use crate::report::model::{HostReport, PatchRecord};
 use crate::vocab::status::ComplianceStatus;
+use crate::vocab::time::format_time;
 
 /// The version of the fleet output schema (README documents each change).
 pub const SCHEMA_VERSION: &str = "1.0.0";

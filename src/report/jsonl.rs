@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
-use crate::engine::states::format_time;
 use crate::report::fleet::{
     comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
 };
+use crate::vocab::time::format_time;
 
 /// One JSON Lines table file.
 pub struct JsonlTable {

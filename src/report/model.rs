@@ -5,7 +5,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::baseline::ComplianceLevel;
-use crate::engine::states::{format_time, Decision, Evaluation, PatchState};
+use crate::engine::decision::{Decision, Evaluation, PatchState};
+use crate::vocab::time::format_time;
 
 /// One host's scan result.
 #[derive(Debug, Clone, Serialize)]

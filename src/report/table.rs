@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::model::HostReport;
-use crate::engine::states::PatchState;
+use crate::engine::decision::PatchState;
 use crate::vocab::status::ComplianceStatus;
 
 /// Renders a report for people. `explain` adds the reason column.

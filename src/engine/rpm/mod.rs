@@ -2,409 +2,35 @@
 //!
 //! Per installed `name.arch` (the highest installed version; for installonly packages such as
 //! kernels that is the newest kernel): collect the available versions for that name with a
-//! compatible architecture and an enabled module stream, ask [`approval`] about each, and
-//! compare the highest approved one with what is installed.
+//! compatible architecture and an enabled module stream, ask [`approval`] about each
+//! ([`judge`]), and compare the highest approved one with what is installed
+//! ([`super::decision`]). Fleets share the judging across hosts ([`table`]).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+mod judge;
+mod table;
+
+use std::collections::{BTreeSet, HashSet};
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use super::approval::{self, AdvisoryFacts, Context, PatchFacts, Verdict};
-use crate::baseline::{ComplianceLevel, PackageForms, RejectedPatchesAction};
-use crate::repo::index::{AdvisoryLink, AvailablePackage, DateSource, UpdateIndex};
+use super::approval::{self, Context};
+use super::decision::{self, Decision, Evaluation, HostOptions};
+use crate::baseline::PackageForms;
+use crate::repo::index::UpdateIndex;
 use crate::version::{Nevra, PackageVersion};
+use judge::{
+    arch_compatible, best_approved_as_not_installed, distinct_arches, judge, module_allowed,
+    not_applicable_decision, FastMap, FastSet, Judged,
+};
 
-/// A patch's compliance state, spelled as agents upload it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum PatchState {
-    Missing,
-    Failed,
-    InstalledPendingReboot,
-    InstalledRejected,
-    Installed,
-    InstalledOther,
-    NotApplicable,
-}
-
-/// How many states there are (the discriminants run 0..STATES in `Ord` order; tested).
-const STATES: usize = PatchState::NotApplicable as usize + 1;
-
-impl PatchState {
-    /// Every state, in `Ord` (report) order.
-    pub const ALL: [PatchState; STATES] = [
-        PatchState::Missing,
-        PatchState::Failed,
-        PatchState::InstalledPendingReboot,
-        PatchState::InstalledRejected,
-        PatchState::Installed,
-        PatchState::InstalledOther,
-        PatchState::NotApplicable,
-    ];
-
-    /// The PascalCase wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Missing => "Missing",
-            Self::Failed => "Failed",
-            Self::InstalledPendingReboot => "InstalledPendingReboot",
-            Self::InstalledRejected => "InstalledRejected",
-            Self::Installed => "Installed",
-            Self::InstalledOther => "InstalledOther",
-            Self::NotApplicable => "NotApplicable",
-        }
-    }
-
-    /// Whether the state makes the host non-compliant.
-    pub fn is_non_compliant(self) -> bool {
-        matches!(
-            self,
-            Self::Missing | Self::Failed | Self::InstalledPendingReboot | Self::InstalledRejected
-        )
-    }
-}
+pub use judge::is_installonly;
+pub use table::{SharedVerdicts, VerdictTable};
 
 /// What the engine needs of an installed package.
 pub trait InstalledView {
     fn nevra(&self) -> &Nevra;
     /// Install time, UNIX seconds.
     fn install_time(&self) -> Option<i64>;
-}
-
-/// Host facts beyond the package list.
-#[derive(Debug, Clone, Default)]
-pub struct HostOptions {
-    /// Enabled module streams (`etc/dnf/modules.d/*.module`), module → stream.
-    pub enabled_streams: HashMap<String, String>,
-    /// Modules explicitly disabled.
-    pub disabled_modules: HashSet<String>,
-    /// Last boot, UNIX seconds: packages installed after it are pending a reboot.
-    pub boot_time: Option<i64>,
-    /// The running kernel release (`uname -r`), on a live scan.
-    pub running_kernel: Option<String>,
-    /// The host architecture when given (`--arch`); otherwise the arches of installed
-    /// packages decide which not-installed packages can apply.
-    pub arch: Option<String>,
-}
-
-/// One reported patch: an installed package, or a not-installed one with an approved update.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub name: String,
-    pub arch: String,
-    pub state: PatchState,
-    pub installed: Option<PackageVersion>,
-    pub candidate: Option<PackageVersion>,
-    /// Title-case notice type of the chosen version (`Security`, `Bugfix`, …), or empty.
-    pub classification: String,
-    /// Vendor severity of the chosen version's notice, or empty.
-    pub severity: String,
-    pub compliance_level: ComplianceLevel,
-    pub advisory_ids: Vec<String>,
-    pub cves: Vec<String>,
-    pub installed_time: Option<i64>,
-    /// Release time used for the chosen version, and where it came from.
-    pub release_time: Option<i64>,
-    pub date_source: Option<DateSource>,
-    /// Why: the rule or list entry, advisory and date.
-    pub reason: String,
-}
-
-impl Decision {
-    /// An installed package's decision before any candidate is chosen: InstalledOther, with
-    /// nothing approved yet.
-    pub fn installed_other(
-        name: &str,
-        arch: &str,
-        installed: PackageVersion,
-        installed_time: Option<i64>,
-    ) -> Self {
-        Decision {
-            name: name.to_string(),
-            arch: arch.to_string(),
-            state: PatchState::InstalledOther,
-            installed: Some(installed),
-            candidate: None,
-            classification: String::new(),
-            severity: String::new(),
-            compliance_level: ComplianceLevel::Unspecified,
-            advisory_ids: Vec::new(),
-            cves: Vec::new(),
-            installed_time,
-            release_time: None,
-            date_source: None,
-            reason: String::new(),
-        }
-    }
-
-    /// A not-installed name.arch with an approved version: NotApplicable. AWS omits
-    /// Classification and Severity for NotApplicable (spec §5.1).
-    pub fn not_applicable(
-        name: &str,
-        arch: &str,
-        candidate: PackageVersion,
-        compliance_level: ComplianceLevel,
-        reason: String,
-    ) -> Self {
-        Decision {
-            name: name.to_string(),
-            arch: arch.to_string(),
-            state: PatchState::NotApplicable,
-            installed: None,
-            candidate: Some(candidate),
-            classification: String::new(),
-            severity: String::new(),
-            compliance_level,
-            advisory_ids: Vec::new(),
-            cves: Vec::new(),
-            installed_time: None,
-            release_time: None,
-            date_source: None,
-            reason,
-        }
-    }
-}
-
-/// The outcome for one host.
-#[derive(Debug, Default, Clone)]
-pub struct Evaluation {
-    /// Installed packages' decisions and the Missing ones (NotApplicable listed separately).
-    pub decisions: Vec<Decision>,
-    /// Not-installed packages with an approved version (counted as NotApplicable), in no
-    /// particular order: reports sort what they list.
-    pub not_applicable: Vec<Decision>,
-    /// Approved/rejected entries that matched nothing (a stale baseline is a finding).
-    pub unused_entries: Vec<String>,
-    /// NotApplicable patches counted but not kept in `not_applicable`, because the caller will
-    /// not list them (an approve-all baseline on a Debian archive has 60,000).
-    pub not_applicable_unlisted: u64,
-}
-
-/// The state of an installed package whose version a rejected entry matches (spec §3.4:
-/// `BLOCK` → InstalledRejected, `ALLOW_AS_DEPENDENCY` → InstalledOther), and why.
-pub fn rejected_state(
-    entry: &crate::baseline::PatchPattern,
-    action: RejectedPatchesAction,
-) -> (PatchState, String) {
-    let state = match action {
-        RejectedPatchesAction::Block => PatchState::InstalledRejected,
-        RejectedPatchesAction::AllowAsDependency => PatchState::InstalledOther,
-    };
-    let reason = format!(
-        "installed version matches rejected entry {:?} ({})",
-        entry.as_str(),
-        action.as_str()
-    );
-    (state, reason)
-}
-
-/// Maps and sets keyed by package names and arches: foldhash (seeded per process) instead of
-/// SipHash, a tenth of the cost on these short keys.
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
-
-/// Names dnf installs side by side instead of upgrading.
-pub fn is_installonly(name: &str) -> bool {
-    name == "kernel"
-        || name.starts_with("kernel-")
-            && !name.starts_with("kernel-headers")
-            && !name.starts_with("kernel-tools")
-}
-
-/// Whether an available arch can update an installed one (noarch crosses both ways).
-fn arch_compatible(installed: &str, available: &str) -> bool {
-    installed == available || installed == "noarch" || available == "noarch"
-}
-
-fn module_allowed(p: &AvailablePackage, index: &UpdateIndex, host: &HostOptions) -> bool {
-    p.modules.is_empty()
-        || p.modules
-            .iter()
-            .any(|m| stream_active(&m.name, &m.stream, index, host))
-}
-
-/// Whether a module stream is active on the host: enabled in `etc/dnf/modules.d`, or the
-/// module's default stream when the host chose none; never when the module is disabled.
-fn stream_active(name: &str, stream: &str, index: &UpdateIndex, host: &HostOptions) -> bool {
-    if host.disabled_modules.contains(name) {
-        return false;
-    }
-    match host.enabled_streams.get(name) {
-        Some(enabled) => enabled == stream,
-        None => index.module_defaults.get(name).is_some_and(|d| d == stream),
-    }
-}
-
-/// Whether a notice applies to the package it lists on this host. A notice whose collections
-/// listing the package are all bound to module streams applies only when the modules
-/// metadata describes one of those streams with the collection's context and that stream is
-/// active (enabled, or the default) — as libdnf 0.69 decides (`AdvisoryModule::isApplicable`:
-/// a module of that name, stream and context that is active). With no modules metadata at
-/// all, such a notice never applies. Recorded against real dnf on beds from real Rocky and
-/// libdnf advisories in `tests/scan_ids.rs`.
-fn notice_applies(link: &AdvisoryLink, index: &UpdateIndex, host: &HostOptions) -> bool {
-    match &link.modules {
-        None => true,
-        Some(streams) => streams.iter().any(|m| {
-            let known = match m.context.as_deref().filter(|c| !c.is_empty()) {
-                Some(ctx) => index.module_contexts.contains(&(
-                    m.name.clone(),
-                    m.stream.clone(),
-                    ctx.to_string(),
-                )),
-                None => index
-                    .module_contexts
-                    .iter()
-                    .any(|(n, s, _)| *n == m.name && *s == m.stream),
-            };
-            known && stream_active(&m.name, &m.stream, index, host)
-        }),
-    }
-}
-
-/// The release date of one version seen through one notice (or none).
-fn release(p: &AvailablePackage, adv: Option<&crate::repo::index::Advisory>) -> (i64, DateSource) {
-    if let Some(a) = adv {
-        if let Some(t) = a.updated {
-            return (t, DateSource::Updated);
-        }
-        if let Some(t) = a.issued {
-            return (t, DateSource::Issued);
-        }
-    }
-    match p.build_time {
-        Some(t) => (t, DateSource::BuildTime),
-        None => (0, DateSource::None),
-    }
-}
-
-/// One candidate version judged through one notice (or through none).
-struct Judged<'i> {
-    pkg: &'i AvailablePackage,
-    advisory: Option<usize>,
-    verdict: Verdict,
-    release: (i64, DateSource),
-    /// [`describe`] of it, when it was written ahead (shared tables, approved versions only).
-    reason: Option<String>,
-}
-
-impl Judged<'_> {
-    /// Why it was approved: written ahead, or now.
-    fn reason(&self, index: &UpdateIndex) -> String {
-        self.reason.clone().unwrap_or_else(|| describe(self, index))
-    }
-}
-
-/// Judges one candidate version through each notice that lists it (or through none), adding
-/// the outcomes to `out` and the baseline entries that matched to `used`.
-fn judge<'i>(
-    pkg: &'i AvailablePackage,
-    index: &'i UpdateIndex,
-    ctx: &Context<'_>,
-    host: &HostOptions,
-    used: &mut Vec<String>,
-    out: &mut Vec<Judged<'i>>,
-) {
-    let b = ctx.baseline;
-    // Name forms are only matched against patch lists; most baselines have none.
-    let forms = if b.approved_patches.is_empty() && b.rejected_patches.is_empty() {
-        PackageForms::none()
-    } else {
-        PackageForms::rpm(&pkg.nevra.name, &pkg.nevra.evr, &pkg.nevra.arch)
-    };
-    let mut applicable = pkg
-        .advisories
-        .iter()
-        .filter(|link| notice_applies(link, index, host))
-        .map(|link| link.advisory)
-        .peekable();
-    // A version no applicable notice lists is judged as a package without a notice.
-    let none = applicable.peek().is_none().then_some(None);
-    for adv_idx in applicable.map(Some).chain(none) {
-        let adv = adv_idx.map(|i| &index.advisories[i]);
-        let rel = release(pkg, adv);
-        let facts = PatchFacts {
-            forms: &forms,
-            advisory: adv.map(|a| AdvisoryFacts {
-                id: &a.id,
-                classification: a.kind.as_deref().unwrap_or(""),
-                severity: a.severity.as_deref(),
-                cves: &a.cves,
-                bugzillas: &a.bugzillas,
-            }),
-            priority: None,
-            section: None,
-            is_security: adv.is_some(),
-            release_time: rel.0,
-        };
-        let verdict = approval::evaluate(&facts, ctx);
-        verdict.note_entries(used);
-        out.push(Judged {
-            pkg,
-            advisory: adv_idx,
-            verdict,
-            release: rel,
-            reason: None,
-        });
-    }
-}
-
-fn describe(j: &Judged<'_>, index: &UpdateIndex) -> String {
-    let by = j.verdict.approvers();
-    let adv = j
-        .advisory
-        .map(|i| index.advisories[i].id.as_str())
-        .unwrap_or("no advisory");
-    let date = match j.release.1 {
-        DateSource::None => "no date (1970-01-01)".to_string(),
-        src => format!("{:?} {}", src, format_time(j.release.0)),
-    };
-    format!("approved by {by} ({adv}; {date})")
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC); times outside years 0000–9999 as plain seconds.
-///
-/// Written out by hand (the civil-from-days conversion of Howard Hinnant's date algorithms):
-/// reports format a time per patch, and the `time` crate's formatter was a tenth of a scan.
-pub fn format_time(t: i64) -> String {
-    const MIN: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
-    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
-    if !(MIN..=MAX).contains(&t) {
-        return t.to_string();
-    }
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = [0u8; 20];
-    let mut at = 0;
-    for (value, width, sep) in [
-        (year, 4, b'-'),
-        (month, 2, b'-'),
-        (day, 2, b'T'),
-        (secs / 3600, 2, b':'),
-        (secs / 60 % 60, 2, b':'),
-        (secs % 60, 2, b'Z'),
-    ] {
-        let mut digits = [b'0'; 4];
-        let mut v = value;
-        for d in digits[..width].iter_mut().rev() {
-            *d = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        out[at..at + width].copy_from_slice(&digits[..width]);
-        out[at + width] = sep;
-        at += width + 1;
-    }
-    // ASCII digits and separators only.
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Evaluates one host.
@@ -455,21 +81,11 @@ pub fn evaluate_host<I: InstalledView + Sync>(
             (d, used)
         })
         .collect();
-    // Grouped by state (declaration order, as `Ord` sorts them), name.arch order within each:
-    // a stable sort of the decisions themselves moved each one many times.
     let mut used: HashSet<String> = HashSet::new();
-    let mut sizes = [0usize; STATES];
-    for (d, _) in &judged {
-        sizes[d.state as usize] += 1;
-    }
-    let mut by_state: [Vec<Decision>; STATES] = sizes.map(Vec::with_capacity);
+    out.decisions = Vec::with_capacity(judged.len());
     for (d, u) in judged {
         used.extend(u);
-        by_state[d.state as usize].push(d);
-    }
-    out.decisions = Vec::with_capacity(entries.len());
-    for group in by_state {
-        out.decisions.extend(group);
+        out.decisions.push(d);
     }
 
     // Not installed: NotApplicable when some version is approved (compatible arches only).
@@ -495,7 +111,7 @@ pub fn evaluate_host<I: InstalledView + Sync>(
                             continue;
                         }
                         if let Some(best) =
-                            best_not_installed(ctx, index, host, arch, list, &mut used)
+                            best_approved_as_not_installed(ctx, index, host, arch, list, &mut used)
                         {
                             if list_them {
                                 found.push(not_applicable_decision(name, arch, &best, index));
@@ -561,15 +177,7 @@ pub fn evaluate_host<I: InstalledView + Sync>(
         }
     }
 
-    for p in b.approved_patches.iter().chain(&b.rejected_patches) {
-        if !used.contains(p.as_str()) {
-            out.unused_entries.push(p.to_string());
-        }
-    }
-    // Keys are unique: name.arch per state.
-    out.not_applicable
-        .sort_unstable_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
-    out
+    out.finish(b, &used)
 }
 
 /// The decision for one installed name.arch, whose highest installed version is `inst`.
@@ -611,24 +219,11 @@ fn decide_installed<I: InstalledView>(
     } else {
         PackageForms::rpm(name, &inst_nevra.evr, arch)
     };
-    let rejected_installed = b
-        .rejected_patches
-        .iter()
-        .find(|p| p.matches_package(&inst_forms));
+    let rejected_installed = decision::rejected_installed(b, &inst_forms);
     if let Some(r) = rejected_installed {
         used.push(r.to_string());
     }
-    // Highest approved version; ties go to the highest compliance level.
-    let best = judged
-        .iter()
-        .filter(|j| j.verdict.is_approved())
-        .max_by(|x, y| {
-            x.pkg
-                .nevra
-                .evr
-                .cmp(&y.pkg.nevra.evr)
-                .then(x.verdict.compliance_level.cmp(&y.verdict.compliance_level))
-        });
+    let best = decision::best_approved(judged.iter().copied());
     let mut d = Decision::installed_other(
         name,
         arch,
@@ -636,15 +231,11 @@ fn decide_installed<I: InstalledView>(
         inst.install_time(),
     );
     if let Some(r) = rejected_installed {
-        (d.state, d.reason) = rejected_state(r, b.rejected_patches_action);
+        (d.state, d.reason) = decision::rejected_state(r, b.rejected_patches_action);
         return d;
     }
     let Some(best) = best else {
-        d.reason = if judged.is_empty() {
-            "no available version in the repositories".into()
-        } else {
-            "no available version is approved".into()
-        };
+        d.reason = decision::nothing_approved(!judged.is_empty());
         return d;
     };
     let adv = best.advisory.map(|i| &index.advisories[i]);
@@ -660,8 +251,8 @@ fn decide_installed<I: InstalledView>(
     d.compliance_level = best.verdict.compliance_level;
     d.release_time = Some(best.release.0);
     d.date_source = Some(best.release.1);
-    if best.pkg.nevra.evr > inst_nevra.evr {
-        d.state = PatchState::Missing;
+    let newer = best.pkg.nevra.evr > inst_nevra.evr;
+    if newer {
         // Advisories and CVEs fixed by moving from installed to best, skipped ones included.
         let mut ids = BTreeSet::new();
         let mut cves = BTreeSet::new();
@@ -676,20 +267,12 @@ fn decide_installed<I: InstalledView>(
         }
         d.advisory_ids = ids.into_iter().map(str::to_string).collect();
         d.cves = cves.into_iter().map(str::to_string).collect();
-        d.reason = best.reason(index);
     } else {
-        d.state = PatchState::Installed;
         d.advisory_ids = adv.map(|a| vec![a.id.clone()]).unwrap_or_default();
-        d.reason = format!(
-            "installed {} ≥ approved {}: {}",
-            inst_nevra.evr,
-            best.pkg.nevra.evr,
-            best.reason(index)
-        );
-        let pending = match (host.boot_time, inst.install_time()) {
-            (Some(boot), Some(t)) => t > boot,
-            _ => false,
-        } || (is_installonly(name)
+    }
+    // An installonly package (a kernel) is pending a reboot also while another one runs.
+    let pending = decision::installed_after_boot(host.boot_time, inst.install_time())
+        || (is_installonly(name)
             && host.running_kernel.as_deref().is_some_and(|running| {
                 let vr = format!(
                     "{}-{}.{}",
@@ -697,62 +280,15 @@ fn decide_installed<I: InstalledView>(
                 );
                 running != vr
             }));
-        if pending {
-            d.state = PatchState::InstalledPendingReboot;
-            d.reason = format!("installed after the last boot; {}", d.reason);
-        }
-    }
+    decision::settle(
+        &mut d,
+        newer,
+        &inst_nevra.evr,
+        &best.pkg.nevra.evr,
+        best.reason(index),
+        pending,
+    );
     d
-}
-
-/// The distinct arches of a name's available versions, in the order they first appear.
-fn distinct_arches(list: &[AvailablePackage]) -> impl Iterator<Item = &str> {
-    list.iter().enumerate().filter_map(move |(i, p)| {
-        let arch = p.nevra.arch.as_str();
-        (!list[..i].iter().any(|q| q.nevra.arch == arch)).then_some(arch)
-    })
-}
-
-/// The highest approved version of a not-installed name.arch (versions in `list`), if any.
-fn best_not_installed<'i>(
-    ctx: &Context<'_>,
-    index: &'i UpdateIndex,
-    host: &HostOptions,
-    arch: &str,
-    list: &'i [AvailablePackage],
-    used: &mut Vec<String>,
-) -> Option<Judged<'i>> {
-    let mut judged: Vec<Judged<'_>> = Vec::new();
-    for q in list {
-        if q.nevra.arch == arch && module_allowed(q, index, host) {
-            judge(q, index, ctx, host, used, &mut judged);
-        }
-    }
-    judged
-        .into_iter()
-        .filter(|j| j.verdict.is_approved())
-        .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
-}
-
-/// The NotApplicable record of a not-installed name.arch whose highest approved version is
-/// `best`.
-fn not_applicable_decision(
-    name: &str,
-    arch: &str,
-    best: &Judged<'_>,
-    index: &UpdateIndex,
-) -> Decision {
-    Decision {
-        release_time: Some(best.release.0),
-        date_source: Some(best.release.1),
-        ..Decision::not_applicable(
-            name,
-            arch,
-            PackageVersion::Rpm(best.pkg.nevra.evr.clone()),
-            best.verdict.compliance_level,
-            format!("not installed; {}", best.reason(index)),
-        )
-    }
 }
 
 /// How [`evaluate_host`] treats the index's packages that are not installed.
@@ -771,194 +307,12 @@ pub enum NotInstalled<'t> {
     },
 }
 
-/// One distinct arch of a name in the index, judged as not installed.
-struct NotInstalledSlot {
-    arch: String,
-    /// The NotApplicable record, when some version of this name.arch is approved.
-    decision: Option<Decision>,
-    /// Baseline entries that judging it matched.
-    used: Vec<String>,
-}
-
-/// What one name of the index is judged to, for one table.
-struct NameVerdicts<'i> {
-    name: &'i str,
-    /// Every version of the name whose module stream is enabled, judged through each notice
-    /// that lists it (or none), in the index's order, with the reasons of approved ones
-    /// written: what an installed name.arch's decision starts from.
-    versions: Vec<Judged<'i>>,
-    /// Its distinct arches in the order they first appear, as [`evaluate_host`] visits them,
-    /// judged as not installed.
-    arches: Vec<NotInstalledSlot>,
-}
-
-/// The verdicts on every version of an index, and on every name.arch as if not installed, for
-/// one baseline, product, time and module-stream configuration: judged once for every host
-/// that shares them instead of once per host. What stays per host is comparing them with what
-/// it has installed.
-pub struct VerdictTable<'i> {
-    /// Per name, in `index.packages`' iteration order (the index is not changed after it is
-    /// built, so every iteration visits the names in the same order).
-    names: Vec<NameVerdicts<'i>>,
-    /// Name → position in `names`.
-    positions: FastMap<&'i str, usize>,
-    /// How many name.arches of each arch have an approved version (NotApplicable when not
-    /// installed).
-    approved_per_arch: FastMap<String, u64>,
-    /// The (name position, arch slot) pairs whose judging matched baseline entries.
-    with_entries: Vec<(usize, usize)>,
-}
-
-impl<'i> VerdictTable<'i> {
-    /// Judges every version and name.arch of `index` (on the calling thread: see
-    /// [`SharedVerdicts`]).
-    pub fn build(ctx: &Context<'_>, index: &'i UpdateIndex, host: &HostOptions) -> Self {
-        let mut positions =
-            FastMap::with_capacity_and_hasher(index.packages.len(), Default::default());
-        let names = index
-            .packages
-            .iter()
-            .enumerate()
-            .map(|(at, (name, list))| {
-                positions.insert(name.as_str(), at);
-                let mut scratch = Vec::new();
-                let mut versions = Vec::new();
-                for p in list {
-                    if module_allowed(p, index, host) {
-                        judge(p, index, ctx, host, &mut scratch, &mut versions);
-                    }
-                }
-                for j in &mut versions {
-                    if j.verdict.is_approved() {
-                        j.reason = Some(describe(j, index));
-                    }
-                }
-                // As not installed, a name.arch takes its highest approved version: what
-                // `best_not_installed` finds, from the versions judged above.
-                let arches = distinct_arches(list)
-                    .map(|arch| {
-                        let of_arch = || versions.iter().filter(|j| j.pkg.nevra.arch == arch);
-                        let mut used = Vec::new();
-                        for j in of_arch() {
-                            j.verdict.note_entries(&mut used);
-                        }
-                        let decision = of_arch()
-                            .filter(|j| j.verdict.is_approved())
-                            .max_by(|x, y| x.pkg.nevra.evr.cmp(&y.pkg.nevra.evr))
-                            .map(|best| not_applicable_decision(name, arch, best, index));
-                        NotInstalledSlot {
-                            arch: arch.to_string(),
-                            decision,
-                            used,
-                        }
-                    })
-                    .collect();
-                NameVerdicts {
-                    name,
-                    versions,
-                    arches,
-                }
-            })
-            .collect::<Vec<NameVerdicts<'i>>>();
-        let mut approved_per_arch: FastMap<String, u64> = FastMap::default();
-        let mut with_entries = Vec::new();
-        for (at, n) in names.iter().enumerate() {
-            for (k, slot) in n.arches.iter().enumerate() {
-                if slot.decision.is_some() {
-                    *approved_per_arch.entry(slot.arch.clone()).or_default() += 1;
-                }
-                if !slot.used.is_empty() {
-                    with_entries.push((at, k));
-                }
-            }
-        }
-        VerdictTable {
-            names,
-            positions,
-            approved_per_arch,
-            with_entries,
-        }
-    }
-
-    /// The judged versions of `name` (none when the index does not have it).
-    fn judged(&self, name: &str) -> &[Judged<'i>] {
-        self.positions
-            .get(name)
-            .map_or(&[], |&at| self.names[at].versions.as_slice())
-    }
-}
-
-/// What a table depends on beyond the index and baseline (compared by address).
-#[derive(PartialEq, Eq, Hash)]
-struct TableKey {
-    index: usize,
-    baseline: usize,
-    product: String,
-    now: i64,
-    enabled_streams: Vec<(String, String)>,
-    disabled_modules: Vec<String>,
-}
-
-/// A table, or the place where the first host that needs it builds it.
-type TableCell<'a> = Arc<OnceLock<Arc<VerdictTable<'a>>>>;
-
-/// Verdict tables shared by the hosts of one fleet run, built the first time a (index,
-/// baseline, product, time, module streams) combination is seen. The lifetime ties the cache to
-/// the indexes and baselines it was built from, which are compared by address.
-#[derive(Default)]
-pub struct SharedVerdicts<'a> {
-    tables: std::sync::Mutex<FastMap<TableKey, TableCell<'a>>>,
-}
-
-impl<'a> SharedVerdicts<'a> {
-    /// The table for this combination, built now if no host needed it before. A second host
-    /// that asks while it is being built waits for it. The table is built on the calling thread
-    /// without rayon, so that a worker waiting here never runs a task that asks for the same
-    /// table again.
-    pub fn table(
-        &self,
-        index: &'a UpdateIndex,
-        baseline: &'a crate::baseline::Baseline,
-        product: &str,
-        now: i64,
-        host: &HostOptions,
-    ) -> Arc<VerdictTable<'a>> {
-        let mut enabled_streams: Vec<(String, String)> = host
-            .enabled_streams
-            .iter()
-            .map(|(m, s)| (m.clone(), s.clone()))
-            .collect();
-        enabled_streams.sort_unstable();
-        let mut disabled_modules: Vec<String> = host.disabled_modules.iter().cloned().collect();
-        disabled_modules.sort_unstable();
-        let key = TableKey {
-            index: index as *const UpdateIndex as usize,
-            baseline: baseline as *const crate::baseline::Baseline as usize,
-            product: product.to_string(),
-            now,
-            enabled_streams,
-            disabled_modules,
-        };
-        let cell = {
-            let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
-            tables.entry(key).or_default().clone()
-        };
-        cell.get_or_init(|| {
-            let ctx = Context {
-                baseline,
-                product,
-                now,
-            };
-            Arc::new(VerdictTable::build(&ctx, index, host))
-        })
-        .clone()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::baseline::{self, predefined, Baseline};
+    use crate::engine::decision::{PatchState, STATES};
+    use crate::repo::index::DateSource;
     use crate::repo::index::{Advisory, ModuleStream, RepoInfo};
     use crate::repo::rpmmd::AdvisoryPackage;
     use std::path::Path;
@@ -1114,46 +468,6 @@ mod tests {
 
     fn rpm(v: &Option<PackageVersion>) -> &crate::version::RpmEvr {
         v.as_ref().and_then(PackageVersion::as_rpm).unwrap()
-    }
-
-    #[test]
-    fn format_time_writes_what_the_time_crate_writes() {
-        let reference = |t: i64| {
-            time::OffsetDateTime::from_unix_timestamp(t)
-                .ok()
-                .and_then(|d| {
-                    d.format(&time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
-                .unwrap_or_else(|| t.to_string())
-        };
-        let mut t: i64 = 0x1234_5678;
-        let mut cases = vec![
-            0,
-            -1,
-            1,
-            86_399,
-            86_400,
-            951_782_400, // 2000-02-29
-            4_107_542_399,
-            -62_167_219_200,
-            -62_167_219_201,
-            253_402_300_799,
-            253_402_300_800,
-            i64::MIN,
-            i64::MAX,
-        ];
-        for _ in 0..20_000 {
-            // xorshift over the whole range, and over ±200 years of seconds
-            t ^= t << 13;
-            t ^= t >> 7;
-            t ^= t << 17;
-            cases.push(t);
-            cases.push(t % 6_311_390_400);
-        }
-        for t in cases {
-            assert_eq!(format_time(t), reference(t), "{t}");
-        }
     }
 
     #[test]
@@ -1406,7 +720,7 @@ mod tests {
             BTreeSet::from(["18.20.0".to_string(), "20.12.0".to_string()])
         );
         // One table per baseline and module configuration (the arch is applied per host).
-        assert_eq!(shared.tables.lock().unwrap().len(), 2 * 3);
+        assert_eq!(shared.len(), 2 * 3);
     }
 
     #[test]

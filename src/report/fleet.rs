@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
-use crate::report::model::{HostReport, PatchRecord};
+use crate::report::model::{HostReport, PatchRecord, PatchStateSummary};
 use crate::vocab::status::ComplianceStatus;
 use crate::vocab::time::format_time;
 
@@ -93,113 +93,159 @@ impl Value<'_> {
     }
 }
 
-/// `summaries`: one row per host.
-pub const SUMMARY_COLUMNS: &[(&str, ColumnType)] = &[
-    ("InstanceId", ColumnType::Text),
-    ("HostId", ColumnType::Text),
-    ("PatchGroup", ColumnType::Text),
-    ("BaselineId", ColumnType::Text),
-    ("SnapshotId", ColumnType::Text),
-    ("ComplianceStatus", ColumnType::Text),
-    ("NonCompliantSeverity", ColumnType::Text),
-    ("InstalledCount", ColumnType::Count),
-    ("InstalledOtherCount", ColumnType::Count),
-    ("InstalledPendingRebootCount", ColumnType::Count),
-    ("InstalledRejectedCount", ColumnType::Count),
-    ("MissingCount", ColumnType::Count),
-    ("FailedCount", ColumnType::Count),
-    ("NotApplicableCount", ColumnType::Count),
-    ("UnreportedNotApplicableCount", ColumnType::Count),
-    ("CriticalNonCompliantCount", ColumnType::Count),
-    ("SecurityNonCompliantCount", ColumnType::Count),
-    ("OtherNonCompliantCount", ColumnType::Count),
-    ("OperationStartTime", ColumnType::Text),
-    ("OperationEndTime", ColumnType::Text),
-    ("Operation", ColumnType::Text),
-    ("OperatingSystem", ColumnType::Text),
-    ("Product", ColumnType::Text),
-    ("PlatformName", ColumnType::Text),
-    ("RepoSet", ColumnType::Text),
-    ("SourceKind", ColumnType::Text),
-    ("Source", ColumnType::Text),
-    ("ScanTime", ColumnType::Timestamp),
-    ("Error", ColumnType::Text),
-    ("Warnings", ColumnType::TextList),
-];
+/// A column of `summaries`: its name, its type and what fills it.
+pub struct SummaryColumn {
+    pub name: &'static str,
+    pub kind: ColumnType,
+    pub cell: for<'a> fn(&'a FleetHost) -> Value<'a>,
+}
 
-/// `patches`: one row per host × reported patch.
-pub const PATCH_COLUMNS: &[(&str, ColumnType)] = &[
-    ("InstanceId", ColumnType::Text),
-    ("PatchGroup", ColumnType::Text),
-    ("BaselineId", ColumnType::Text),
-    ("OperatingSystem", ColumnType::Text),
-    ("ScanTime", ColumnType::Timestamp),
-    ("Title", ColumnType::Text),
-    ("KBId", ColumnType::Text),
-    ("Classification", ColumnType::Text),
-    ("Severity", ColumnType::Text),
-    ("State", ColumnType::Text),
-    ("InstalledTime", ColumnType::Text),
-    ("CVEIds", ColumnType::TextList),
-    ("InstalledVersion", ColumnType::Text),
-    ("CandidateVersion", ColumnType::Text),
-    ("AdvisoryIds", ColumnType::TextList),
-    ("ComplianceLevel", ColumnType::Text),
-    ("Reason", ColumnType::Text),
-];
+/// A column of `patches`: its name, its type and what fills it from a host and one patch.
+pub struct PatchColumn {
+    pub name: &'static str,
+    pub kind: ColumnType,
+    pub cell: for<'a> fn(&'a FleetHost, &'a PatchRecord) -> Value<'a>,
+}
 
 fn opt(s: &Option<String>) -> Value<'_> {
     s.as_deref().map_or(Value::Null, Value::Text)
 }
 
-/// The `summaries` row of a host, in [`SUMMARY_COLUMNS`] order.
-pub fn summary_row(h: &FleetHost) -> Vec<Value<'_>> {
-    let report = h.outcome.as_ref().ok();
-    let s = report.map(|r| &r.patch_state);
-    let count = |f: fn(&crate::report::model::PatchStateSummary) -> u64| {
-        s.map_or(Value::Null, |s| {
-            Value::Count(i64::try_from(f(s)).unwrap_or(i64::MAX))
-        })
+/// A count of a scanned host's summary; null for a failed host.
+fn count(h: &FleetHost, f: fn(&PatchStateSummary) -> u64) -> Value<'static> {
+    h.outcome.as_ref().map_or(Value::Null, |r| {
+        Value::Count(i64::try_from(f(&r.patch_state)).unwrap_or(i64::MAX))
+    })
+}
+
+/// A text of a scanned host's summary; null for a failed host.
+fn summary_text(h: &FleetHost, f: fn(&PatchStateSummary) -> &str) -> Value<'_> {
+    h.outcome
+        .as_ref()
+        .map_or(Value::Null, |r| Value::Text(f(&r.patch_state)))
+}
+
+macro_rules! summary {
+    ($name:literal, $kind:ident, $cell:expr) => {
+        SummaryColumn {
+            name: $name,
+            kind: ColumnType::$kind,
+            cell: $cell,
+        }
     };
-    let text = |f: fn(&crate::report::model::PatchStateSummary) -> &str| {
-        s.map_or(Value::Null, |s| Value::Text(f(s)))
+}
+
+macro_rules! patch {
+    ($name:literal, $kind:ident, $cell:expr) => {
+        PatchColumn {
+            name: $name,
+            kind: ColumnType::$kind,
+            cell: $cell,
+        }
     };
-    vec![
-        Value::Text(&h.instance_id),
-        Value::Text(&h.host_id),
-        Value::Text(&h.patch_group),
-        opt(&h.baseline_id),
-        Value::Text(&h.snapshot_id),
-        Value::Text(h.status().as_str()),
-        s.and_then(|s| s.non_compliant_severity)
-            .map_or(Value::Null, |l| Value::Text(l.as_str())),
-        count(|s| s.installed_count),
-        count(|s| s.installed_other_count),
-        count(|s| s.installed_pending_reboot_count),
-        count(|s| s.installed_rejected_count),
-        count(|s| s.missing_count),
-        count(|s| s.failed_count),
-        count(|s| s.not_applicable_count),
-        count(|s| s.unreported_not_applicable_count),
-        count(|s| s.critical_non_compliant_count),
-        count(|s| s.security_non_compliant_count),
-        count(|s| s.other_non_compliant_count),
-        text(|s| &s.operation_start_time),
-        text(|s| &s.operation_end_time),
-        text(|s| &s.operation),
-        opt(&h.operating_system),
-        opt(&h.product),
-        opt(&h.platform_name),
-        opt(&h.repo_set),
-        Value::Text(h.source_kind),
-        Value::Text(&h.source),
-        Value::Timestamp(h.scan_time * 1000),
+}
+
+/// `summaries`: one row per host.
+pub const SUMMARY_COLUMNS: &[SummaryColumn] = &[
+    summary!("InstanceId", Text, |h| Value::Text(&h.instance_id)),
+    summary!("HostId", Text, |h| Value::Text(&h.host_id)),
+    summary!("PatchGroup", Text, |h| Value::Text(&h.patch_group)),
+    summary!("BaselineId", Text, |h| opt(&h.baseline_id)),
+    summary!("SnapshotId", Text, |h| Value::Text(&h.snapshot_id)),
+    summary!("ComplianceStatus", Text, |h| Value::Text(
+        h.status().as_str()
+    )),
+    summary!("NonCompliantSeverity", Text, |h| {
+        h.outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| r.patch_state.non_compliant_severity)
+            .map_or(Value::Null, |l| Value::Text(l.as_str()))
+    }),
+    summary!("InstalledCount", Count, |h| count(h, |s| s.installed_count)),
+    summary!("InstalledOtherCount", Count, |h| count(h, |s| s
+        .installed_other_count)),
+    summary!("InstalledPendingRebootCount", Count, |h| {
+        count(h, |s| s.installed_pending_reboot_count)
+    }),
+    summary!("InstalledRejectedCount", Count, |h| count(h, |s| s
+        .installed_rejected_count)),
+    summary!("MissingCount", Count, |h| count(h, |s| s.missing_count)),
+    summary!("FailedCount", Count, |h| count(h, |s| s.failed_count)),
+    summary!("NotApplicableCount", Count, |h| count(h, |s| s
+        .not_applicable_count)),
+    summary!("UnreportedNotApplicableCount", Count, |h| {
+        count(h, |s| s.unreported_not_applicable_count)
+    }),
+    summary!("CriticalNonCompliantCount", Count, |h| {
+        count(h, |s| s.critical_non_compliant_count)
+    }),
+    summary!("SecurityNonCompliantCount", Count, |h| {
+        count(h, |s| s.security_non_compliant_count)
+    }),
+    summary!("OtherNonCompliantCount", Count, |h| count(h, |s| s
+        .other_non_compliant_count)),
+    summary!("OperationStartTime", Text, |h| summary_text(h, |s| &s
+        .operation_start_time)),
+    summary!("OperationEndTime", Text, |h| summary_text(h, |s| &s
+        .operation_end_time)),
+    summary!("Operation", Text, |h| summary_text(h, |s| &s.operation)),
+    summary!("OperatingSystem", Text, |h| opt(&h.operating_system)),
+    summary!("Product", Text, |h| opt(&h.product)),
+    summary!("PlatformName", Text, |h| opt(&h.platform_name)),
+    summary!("RepoSet", Text, |h| opt(&h.repo_set)),
+    summary!("SourceKind", Text, |h| Value::Text(h.source_kind)),
+    summary!("Source", Text, |h| Value::Text(&h.source)),
+    summary!("ScanTime", Timestamp, |h| Value::Timestamp(
+        h.scan_time * 1000
+    )),
+    summary!("Error", Text, |h| {
         h.outcome
             .as_ref()
             .err()
-            .map_or(Value::Null, |e| Value::Text(e)),
-        report.map_or(Value::List(&[]), |r| Value::List(&r.warnings)),
-    ]
+            .map_or(Value::Null, |e| Value::Text(e))
+    }),
+    summary!("Warnings", TextList, |h| {
+        h.outcome
+            .as_ref()
+            .map_or(Value::List(&[]), |r| Value::List(&r.warnings))
+    }),
+];
+
+/// `patches`: one row per host × reported patch.
+pub const PATCH_COLUMNS: &[PatchColumn] = &[
+    patch!("InstanceId", Text, |h, _| Value::Text(&h.instance_id)),
+    patch!("PatchGroup", Text, |h, _| Value::Text(&h.patch_group)),
+    patch!("BaselineId", Text, |h, _| opt(&h.baseline_id)),
+    patch!("OperatingSystem", Text, |h, _| opt(&h.operating_system)),
+    patch!("ScanTime", Timestamp, |h, _| Value::Timestamp(
+        h.scan_time * 1000
+    )),
+    patch!("Title", Text, |_, p| Value::Text(&p.title)),
+    patch!("KBId", Text, |_, p| Value::Text(&p.kb_id)),
+    patch!("Classification", Text, |_, p| Value::Text(
+        &p.classification
+    )),
+    patch!("Severity", Text, |_, p| Value::Text(&p.severity)),
+    patch!("State", Text, |_, p| Value::Text(p.state.as_str())),
+    patch!("InstalledTime", Text, |_, p| Value::Text(&p.installed_time)),
+    patch!("CVEIds", TextList, |_, p| Value::CommaList(&p.cve_ids)),
+    patch!("InstalledVersion", Text, |_, p| Value::Text(
+        &p.installed_version
+    )),
+    patch!("CandidateVersion", Text, |_, p| Value::Text(
+        &p.candidate_version
+    )),
+    patch!("AdvisoryIds", TextList, |_, p| Value::List(&p.advisory_ids)),
+    patch!("ComplianceLevel", Text, |_, p| Value::Text(
+        p.compliance_level.as_str()
+    )),
+    patch!("Reason", Text, |_, p| Value::Text(&p.reason)),
+];
+
+/// The `summaries` row of a host, in [`SUMMARY_COLUMNS`] order.
+pub fn summary_row(h: &FleetHost) -> Vec<Value<'_>> {
+    SUMMARY_COLUMNS.iter().map(|c| (c.cell)(h)).collect()
 }
 
 /// The items of a comma-separated list: trimmed, empty ones left out.
@@ -209,26 +255,9 @@ pub fn comma_items(s: &str) -> impl Iterator<Item = &str> {
 
 /// Cell `column` ([`PATCH_COLUMNS`] order) of the `patches` row of one patch of a host.
 pub fn patch_cell<'a>(h: &'a FleetHost, p: &'a PatchRecord, column: usize) -> Value<'a> {
-    match column {
-        0 => Value::Text(&h.instance_id),
-        1 => Value::Text(&h.patch_group),
-        2 => opt(&h.baseline_id),
-        3 => opt(&h.operating_system),
-        4 => Value::Timestamp(h.scan_time * 1000),
-        5 => Value::Text(&p.title),
-        6 => Value::Text(&p.kb_id),
-        7 => Value::Text(&p.classification),
-        8 => Value::Text(&p.severity),
-        9 => Value::Text(p.state.as_str()),
-        10 => Value::Text(&p.installed_time),
-        11 => Value::CommaList(&p.cve_ids),
-        12 => Value::Text(&p.installed_version),
-        13 => Value::Text(&p.candidate_version),
-        14 => Value::List(&p.advisory_ids),
-        15 => Value::Text(p.compliance_level.as_str()),
-        16 => Value::Text(&p.reason),
-        _ => Value::Null,
-    }
+    PATCH_COLUMNS
+        .get(column)
+        .map_or(Value::Null, |c| (c.cell)(h, p))
 }
 
 /// How hive-style partitions split the tables.
@@ -366,10 +395,11 @@ impl Table {
         }
     }
 
-    pub fn columns(self) -> &'static [(&'static str, ColumnType)] {
+    /// The table's schema: column names and types, in order.
+    pub fn columns(self) -> Vec<(&'static str, ColumnType)> {
         match self {
-            Table::Summaries => SUMMARY_COLUMNS,
-            Table::Patches => PATCH_COLUMNS,
+            Table::Summaries => SUMMARY_COLUMNS.iter().map(|c| (c.name, c.kind)).collect(),
+            Table::Patches => PATCH_COLUMNS.iter().map(|c| (c.name, c.kind)).collect(),
         }
     }
 }
@@ -419,8 +449,7 @@ impl<E: TableEncoder> TableSink<E> {
             };
             let columns = table
                 .columns()
-                .iter()
-                .copied()
+                .into_iter()
                 .filter(|(name, _)| Some(*name) != dropped)
                 .collect();
             self.open.insert(key.clone(), E::create(&dest, columns)?);

@@ -539,7 +539,7 @@ pub fn file_schema(path: &Path) -> Result<Vec<(String, String)>, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fleet::{PATCH_COLUMNS, SUMMARY_COLUMNS};
+    use crate::report::fleet::Table;
 
     #[test]
     fn rows_added_together_write_the_file_rows_added_one_by_one_write() {
@@ -550,9 +550,10 @@ mod tests {
         let texts: Vec<String> = (0..5000)
             .map(|i| format!("pkg-{}.x86_64", i % 731))
             .collect();
+        let patch_columns = Table::Patches.columns();
         let rows: Vec<Vec<Value<'_>>> = (0..5000usize)
             .map(|i| {
-                PATCH_COLUMNS
+                patch_columns
                     .iter()
                     .enumerate()
                     .map(|(c, (_, t))| match t {
@@ -568,12 +569,12 @@ mod tests {
             .collect();
         let write = |name: &str, together: bool| {
             let dest = dir.path().join(name);
-            let mut table = ParquetTable::create(&dest, PATCH_COLUMNS.to_vec()).unwrap();
+            let mut table = ParquetTable::create(&dest, patch_columns.clone()).unwrap();
             for chunk in rows.chunks(1234) {
                 if together {
                     let cell = |r: usize, c: usize| chunk[r][c].clone();
                     table
-                        .write_cells(chunk.len(), PATCH_COLUMNS.len(), &cell)
+                        .write_cells(chunk.len(), patch_columns.len(), &cell)
                         .unwrap();
                 } else {
                     chunk.iter().for_each(|r| table.write_row(r).unwrap());
@@ -593,9 +594,9 @@ mod tests {
     #[test]
     fn tables_read_back_with_their_types() {
         let dir = tempfile::tempdir().unwrap();
-        for columns in [SUMMARY_COLUMNS, PATCH_COLUMNS] {
+        for columns in [Table::Summaries.columns(), Table::Patches.columns()] {
             let dest = dir.path().join("t.parquet");
-            let mut table = ParquetTable::create(&dest, columns.to_vec()).unwrap();
+            let mut table = ParquetTable::create(&dest, columns.clone()).unwrap();
             let list = vec!["CVE-2025-1".to_string(), "CVE-2025-2".to_string()];
             for i in 0..3 {
                 let row: Vec<Value<'_>> = columns

@@ -56,14 +56,16 @@ fn main() -> anyhow::Result<()> {
     }
     let repomd_path = repo.join("repodata/repomd.xml");
     let repomd = RepoMd::read(&repomd_path)?;
-    let primary_path = repomd
-        .primary()
-        .expect("primary")
-        .local_path(&repo, &repomd_path)?;
-    let updateinfo_path = repomd
-        .updateinfo()
-        .expect("updateinfo")
-        .local_path(&repo, &repomd_path)?;
+    let primary_path = repomd.primary().expect("primary").local_path(
+        &repo,
+        &repomd_path,
+        patchscan::repo::Place::Scanner,
+    )?;
+    let updateinfo_path = repomd.updateinfo().expect("updateinfo").local_path(
+        &repo,
+        &repomd_path,
+        patchscan::repo::Place::Scanner,
+    )?;
 
     let raw = |p: &Path| -> usize {
         let mut out = Vec::new();

@@ -13,6 +13,7 @@ pub mod host;
 pub mod repo;
 pub mod report;
 pub mod scan;
+pub mod sqlite;
 pub mod version;
 pub mod vocab;
 

@@ -14,6 +14,7 @@ use crate::host::rootfs::RootFs;
 use crate::host::rpmdb::{self, InstalledRpm};
 use crate::repo::apt::{self, AptIndex, AptSelection, SourceEntry};
 use crate::repo::index::UpdateIndex;
+use crate::repo::Place;
 use crate::report::model::{HostReport, ReportContext, RepositoryRecord};
 use crate::version::Nevra;
 use crate::vocab::time::format_time;
@@ -114,20 +115,34 @@ pub fn identify(root: &RootFs, opts: &ScanOptions) -> Result<OsIdentity, ScanErr
     .identify(from_files)
 }
 
-/// The repository directories of the host's own package-manager cache.
+/// The repository directories of the host's own package-manager cache, each resolved inside
+/// the root (a link out of the root is not followed), and what was looked for.
 pub fn cached_repositories(root: &RootFs) -> (Vec<PathBuf>, String) {
-    let mut found = Vec::new();
+    let place = Place::Root(root);
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut add = |dir: PathBuf| {
+        if !found.contains(&dir) {
+            found.push(dir);
+        }
+    };
     let looked = "var/cache/dnf/*/, var/cache/yum/**/, var/cache/zypp/raw/*/".to_string();
+    let subdirs = |dir: &Path| -> Vec<PathBuf> {
+        place.names(dir).map_or_else(
+            |_| Vec::new(),
+            |(dir, names)| {
+                names
+                    .iter()
+                    .filter_map(|n| place.dir(&dir.join(n)))
+                    .collect()
+            },
+        )
+    };
     for base in ["var/cache/dnf", "var/cache/zypp/raw"] {
         if let Ok(dir) = root.resolve(base) {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                let mut dirs: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.join("repodata/repomd.xml").is_file())
-                    .collect();
-                dirs.sort();
-                found.extend(dirs);
+            for d in subdirs(&dir) {
+                if place.file(&d.join("repodata/repomd.xml")).is_some() {
+                    add(d);
+                }
             }
         }
     }
@@ -135,18 +150,14 @@ pub fn cached_repositories(root: &RootFs) -> (Vec<PathBuf>, String) {
     if let Ok(dir) = root.resolve("var/cache/yum") {
         let mut stack = vec![(dir, 0)];
         while let Some((d, depth)) = stack.pop() {
-            if d.join("repomd.xml").is_file() || d.join("repodata/repomd.xml").is_file() {
-                found.push(d);
+            if place.file(&d.join("repomd.xml")).is_some()
+                || place.file(&d.join("repodata/repomd.xml")).is_some()
+            {
+                add(d);
                 continue;
             }
             if depth < 4 {
-                if let Ok(entries) = std::fs::read_dir(&d) {
-                    for e in entries.filter_map(Result::ok) {
-                        if e.file_type().is_ok_and(|t| t.is_dir()) {
-                            stack.push((e.path(), depth + 1));
-                        }
-                    }
-                }
+                stack.extend(subdirs(&d).into_iter().map(|s| (s, depth + 1)));
             }
         }
     }
@@ -342,11 +353,8 @@ pub fn read_host(root: &RootFs, opts: &ScanOptions) -> Result<HostFacts, ScanErr
     read_host_as(root, identity)
 }
 
-/// The repository directories to read for a host root: `--repo` ones, else its own cache.
-pub fn repo_dirs(root: &RootFs, explicit: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
-    if !explicit.is_empty() {
-        return Ok(explicit.to_vec());
-    }
+/// Reads an RPM-family host root's own repository cache (dnf, yum, zypp), through the root.
+pub fn load_cached_repositories(root: &RootFs) -> Result<RepoIndex, ScanError> {
     let (found, looked) = cached_repositories(root);
     if found.is_empty() {
         return Err(ScanError::NoRepositories {
@@ -354,7 +362,7 @@ pub fn repo_dirs(root: &RootFs, explicit: &[PathBuf]) -> Result<Vec<PathBuf>, Sc
             looked,
         });
     }
-    Ok(found)
+    Ok(RepoIndex::Rpm(load_index_in(&found, Place::Root(root))?))
 }
 
 /// Reads a repository set for hosts of one package family.
@@ -375,7 +383,7 @@ pub fn load_host_apt_lists(root: &RootFs) -> Result<RepoIndex, ScanError> {
         looked: looked.clone(),
     };
     let dir = apt::root_lists_dir(root).ok_or_else(no_lists)?;
-    match apt::load_lists_dir(&dir) {
+    match apt::load_lists_dir_in(&dir, Place::Root(root)) {
         Ok(mut index) => {
             index.host_lists = true;
             Ok(RepoIndex::Apt(index))
@@ -680,12 +688,10 @@ fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex)
     let os = identity.operating_system;
     check_supported(os)?;
     let loaded = baseline_for(opts.baseline.as_deref(), os)?;
-    let load_index = || {
-        if os.family() == OsFamily::Apt && opts.repos.is_empty() {
-            load_host_apt_lists(&root)
-        } else {
-            load_repo_set(os.family(), &repo_dirs(&root, &opts.repos)?)
-        }
+    let load_index = || match (os.family(), opts.repos.is_empty()) {
+        (OsFamily::Apt, true) => load_host_apt_lists(&root),
+        (OsFamily::Rpm | OsFamily::Suse, true) => load_cached_repositories(&root),
+        (family, _) => load_repo_set(family, &opts.repos),
     };
     let (facts, index) = rayon::join(|| read_host_as(&root, identity), load_index);
     let (facts, index) = (facts?, index?);
@@ -712,10 +718,15 @@ fn host_name(root: &RootFs) -> Option<String> {
 
 /// Reads repository directories into one update index.
 pub fn load_index(dirs: &[PathBuf]) -> Result<UpdateIndex, ScanError> {
+    load_index_in(dirs, Place::Scanner)
+}
+
+/// [`load_index`] for directories in `place` (a host root's cache).
+pub fn load_index_in(dirs: &[PathBuf], place: Place<'_>) -> Result<UpdateIndex, ScanError> {
     use rayon::prelude::*;
     let repos: Vec<_> = dirs
         .par_iter()
-        .map(|dir| crate::repo::rpmmd::read_repository(dir))
+        .map(|dir| crate::repo::rpmmd::read_repository_in(dir, place))
         .collect::<Result<_, _>>()?;
     let mut index = UpdateIndex::default();
     for meta in repos {

@@ -880,3 +880,393 @@ source = "fifo-host"
     );
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
+
+// ------------------------------------------------------------------ hostile repositories
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// The `<data type="KIND">` entry of `repo`'s repomd.xml: the file it names and that file's
+/// decompressed content.
+fn metadata_file(repo: &Path, kind: &str) -> (std::path::PathBuf, Vec<u8>) {
+    let repomd = std::fs::read_to_string(repo.join("repodata/repomd.xml")).unwrap();
+    let entry = repomd
+        .split("<data type=")
+        .find(|e| e.starts_with(&format!("\"{kind}\"")))
+        .unwrap_or_else(|| panic!("{kind} in {}", repo.display()));
+    let href = entry
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let path = repo.join(href);
+    let mut open = Vec::new();
+    patchscan::repo::compress::open(&path)
+        .unwrap()
+        .read_to_end(&mut open)
+        .unwrap();
+    (path, open)
+}
+
+/// Stores `stored` (whose content is `open`) as `repo`'s KIND file, under its old name, and
+/// describes it in repomd.xml as createrepo_c would (checksums and sizes), so that a reader
+/// that checks them, as dnf does, sees only the changed content.
+fn replace_metadata(repo: &Path, kind: &str, stored: &[u8], open: &[u8]) {
+    let (path, _) = metadata_file(repo, kind);
+    std::fs::write(&path, stored).unwrap();
+    let repomd_path = repo.join("repodata/repomd.xml");
+    let repomd = std::fs::read_to_string(&repomd_path).unwrap();
+    let mut out = String::new();
+    let mut inside = false;
+    for line in repomd.lines() {
+        let t = line.trim_start();
+        let indent = &line[..line.len() - t.len()];
+        if t.starts_with("<data ") {
+            inside = t.starts_with(&format!("<data type=\"{kind}\""));
+        }
+        let new = match t {
+            _ if !inside => line.to_string(),
+            _ if t.starts_with("<checksum ") => {
+                format!(
+                    "{indent}<checksum type=\"sha256\">{}</checksum>",
+                    sha256_hex(stored)
+                )
+            }
+            _ if t.starts_with("<open-checksum ") => format!(
+                "{indent}<open-checksum type=\"sha256\">{}</open-checksum>",
+                sha256_hex(open)
+            ),
+            _ if t.starts_with("<size>") => format!("{indent}<size>{}</size>", stored.len()),
+            _ if t.starts_with("<open-size>") => {
+                format!("{indent}<open-size>{}</open-size>", open.len())
+            }
+            _ => line.to_string(),
+        };
+        out.push_str(&new);
+        out.push('\n');
+    }
+    std::fs::write(&repomd_path, out).unwrap();
+}
+
+/// `open` with `pad` bytes of line feeds after the start tag of its root element: the same
+/// document, `pad` bytes longer.
+fn padded_xml(open: &[u8], root: &str, pad: usize) -> Vec<u8> {
+    let at = memchr::memmem::find(open, format!("<{root}").as_bytes()).unwrap();
+    let end = at + open[at..].iter().position(|&b| b == b'>').unwrap() + 1;
+    let mut out = open[..end].to_vec();
+    out.resize(end + pad, b'\n');
+    out.extend_from_slice(&open[end..]);
+    out
+}
+
+fn run_with_limit(args: &[String], limit: Option<u64>) -> std::process::Output {
+    let mut cmd = common::patchscan();
+    cmd.args(args);
+    match limit {
+        Some(l) => cmd.env("PATCHSCAN_MAX_METADATA_BYTES", l.to_string()),
+        None => cmd.env_remove("PATCHSCAN_MAX_METADATA_BYTES"),
+    };
+    cmd.output().unwrap()
+}
+
+/// A decompression bomb (~360 KB of zstd inflating to 10 GB) as primary or updateinfo grew
+/// memory to its decompressed size. Past the metadata limit (4 GiB; here set to 8 MiB) the
+/// read fails naming the file and the limit; under it the same file reads as before.
+#[test]
+fn a_decompression_bomb_is_refused_past_the_metadata_limit() {
+    const LIMIT: u64 = 8 << 20;
+    for (kind, root_element) in [("primary", "metadata"), ("updateinfo", "updates")] {
+        let (_dir, copy) = bed_copy("host-a");
+        let args = scan_args(&copy, &["--format", "json"]);
+        let clean = installed_count(&run_with_limit(&args, None));
+        let repo = copy.join("repos/amazonlinux");
+        let (path, open) = metadata_file(&repo, kind);
+        let bomb = padded_xml(&open, root_element, 3 * LIMIT as usize);
+        // zstd for primary, gzip for updateinfo: the limit holds whatever the format.
+        let stored = if kind == "primary" {
+            zstd::encode_all(&bomb[..], 3).unwrap()
+        } else {
+            gzip(&bomb)
+        };
+        assert!(stored.len() < 400_000, "{kind}: {} bytes", stored.len());
+        replace_metadata(&repo, kind, &stored, &bomb);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let out = run_with_limit(&args, Some(LIMIT));
+        assert_refused(
+            &out,
+            &[
+                name,
+                "more than 8388608 bytes",
+                "PATCHSCAN_MAX_METADATA_BYTES",
+            ],
+        );
+        let out = run_with_limit(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{kind}");
+        assert_eq!(installed_count(&out), clean, "{kind}");
+    }
+}
+
+/// A private copy of the debian12 apt bed: its `var/lib/apt/lists` and the arguments that
+/// scan its root with those lists.
+fn apt_host_copy() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let bed = dir.path().join("debian12");
+    common::apt::copy_dir(&common::apt::apt_bed("debian12"), &bed);
+    let root = bed.join("root");
+    let args = [
+        "scan",
+        "--root",
+        root.to_str().unwrap(),
+        "--now",
+        &common::apt::bed_now(&bed),
+    ]
+    .map(String::from)
+    .to_vec();
+    (dir, root.join("var/lib/apt/lists"), args)
+}
+
+/// The same limit holds for an apt list (a bomb as `Packages.lz4` in `var/lib/apt/lists`).
+#[test]
+fn an_apt_list_bomb_is_refused_past_the_metadata_limit() {
+    const LIMIT: u64 = 8 << 20;
+    let (_dir, lists, args) = apt_host_copy();
+    let list = lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4");
+    let mut bomb = vec![b'\n'; 3 * LIMIT as usize];
+    patchscan::repo::compress::open(&list)
+        .unwrap()
+        .read_to_end(&mut bomb)
+        .unwrap();
+    let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz4.write_all(&bomb).unwrap();
+    std::fs::write(&list, lz4.finish().unwrap()).unwrap();
+    assert_refused(
+        &run_with_limit(&args, Some(LIMIT)),
+        &[
+            "bookworm_main_binary-amd64_Packages.lz4",
+            "more than 8388608 bytes",
+        ],
+    );
+}
+
+/// A `<name>` holding an undeclared entity reference (`bash&bogus;`) was kept literally and
+/// the package silently vanished from the repository. Real dnf refuses such a repository
+/// (libsolv's parser fails it), and so does patchscan, naming the file and the line.
+#[test]
+fn an_undeclared_entity_in_primary_is_an_error_as_dnf_decides() {
+    for kind in ["primary", "updateinfo"] {
+        let (dir, copy) = bed_copy("host-a");
+        let repo = copy.join("repos/amazonlinux");
+        let (path, open) = metadata_file(&repo, kind);
+        let text = String::from_utf8(open).unwrap();
+        let (from, to) = match kind {
+            "primary" => ("<name>bash</name>", "<name>bash&bogus;</name>"),
+            _ => ("<title>", "<title>&bogus;"),
+        };
+        assert!(text.contains(from), "{kind}");
+        let damaged = text.replacen(from, to, 1);
+        let line = damaged[..damaged.find("&bogus;").unwrap()].lines().count();
+        replace_metadata(&repo, kind, &gzip(damaged.as_bytes()), damaged.as_bytes());
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_refused(
+            &run_owned(&scan_args(&copy, &[])),
+            &[name, &format!("line {line}"), "undeclared entity &bogus;"],
+        );
+        if kind == "primary" && dnf_available() {
+            let out = dnf_repoquery(dir.path(), &repo);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_ne!(out.status.code(), Some(0), "dnf read it: {err}");
+            assert!(err.contains("Loading repository"), "{err}");
+        }
+    }
+}
+
+fn dnf_available() -> bool {
+    common::tool_available("dnf", "dnf", &["--version"])
+}
+
+/// `dnf repoquery --available` over `repo` alone, with a private config, cache and root.
+fn dnf_repoquery(scratch: &Path, repo: &Path) -> std::process::Output {
+    let conf = scratch.join("dnf.conf");
+    std::fs::write(&conf, "").unwrap();
+    std::process::Command::new("dnf")
+        .arg("-q")
+        .arg(format!("--config={}", conf.display()))
+        .args(["--setopt=reposdir=/dev/null", "--noplugins", "--nogpgcheck"])
+        .arg(format!(
+            "--installroot={}",
+            scratch.join("dnf-root").display()
+        ))
+        .arg(format!(
+            "--setopt=cachedir={}",
+            scratch.join("dnf-cache").display()
+        ))
+        .arg(format!("--repofrompath=t,file://{}", repo.display()))
+        .args(["--releasever=2023", "repoquery", "--available"])
+        .output()
+        .unwrap()
+}
+
+/// A host-a bed whose repositories are only in the root's dnf cache
+/// (`var/cache/dnf/<id>/repodata`), scanned without `--repo`.
+fn dnf_cache_bed() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let (dir, copy) = bed_copy("host-a");
+    let cache = copy.join("root/var/cache/dnf");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::rename(
+        copy.join("repos/amazonlinux"),
+        cache.join("amazonlinux-0123456789abcdef"),
+    )
+    .unwrap();
+    let args: Vec<String> = [
+        "scan",
+        "--root",
+        copy.join("root").to_str().unwrap(),
+        "--now",
+        &common::beds::now(&copy),
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    (dir, copy, args)
+}
+
+/// The dnf cache was read with plain `std::fs` when no `--repo` was given, following links
+/// out of the root: a cache directory, a repomd.xml and a metadata file linked out of the
+/// root are each not the host's, and the host's own (inside the root, where the link leads)
+/// is read instead or the read fails naming it.
+#[test]
+fn a_dnf_cache_linked_out_of_the_root_is_not_read() {
+    let (dir, copy, args) = dnf_cache_bed();
+    let clean = run_owned(&args);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let packages = installed_count(&clean);
+    let cached = copy.join("root/var/cache/dnf/amazonlinux-0123456789abcdef");
+
+    // Each of these moved out of the root and linked from its place in the cache: the
+    // directory or its repomd.xml is then no repository (the scan fails saying where it
+    // looked), the primary an error naming it; never the outside file read.
+    let (primary, _) = metadata_file(&cached, "primary");
+    let primary_name = primary.file_name().unwrap().to_str().unwrap().to_string();
+    for (inside, needle) in [
+        (cached.clone(), "var/cache/dnf"),
+        (cached.join("repodata/repomd.xml"), "var/cache/dnf"),
+        (primary, primary_name.as_str()),
+    ] {
+        let outside = dir.path().join("outside");
+        std::fs::rename(&inside, &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &inside).unwrap();
+        assert_refused(&run_owned(&args), &[needle]);
+        std::fs::remove_file(&inside).unwrap();
+        std::fs::rename(&outside, &inside).unwrap();
+    }
+    assert_eq!(installed_count(&run_owned(&args)), packages);
+}
+
+/// A FIFO as the cached repomd.xml, primary or updateinfo hung the scan (the open waited
+/// for a writer); each is now an error naming the file.
+#[test]
+fn a_fifo_as_repository_metadata_is_an_error_not_a_hang() {
+    for kind in ["repomd", "primary", "updateinfo"] {
+        let (_dir, copy, args) = dnf_cache_bed();
+        let cached = copy.join("root/var/cache/dnf/amazonlinux-0123456789abcdef");
+        let path = match kind {
+            "repomd" => cached.join("repodata/repomd.xml"),
+            _ => metadata_file(&cached, kind).0,
+        };
+        std::fs::remove_file(&path).unwrap();
+        mkfifo(&path);
+        let out = run_bounded(&args, 30);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind}: {err}");
+        if kind != "repomd" {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(
+                err.contains(name) && err.contains("not a regular file (a FIFO)"),
+                "{kind}: {err}"
+            );
+        }
+    }
+}
+
+/// An apt list in `var/lib/apt/lists` linked out of the root was read; now the scan fails
+/// naming the list. A FIFO as a list or as its Release is an error, not a hang.
+#[test]
+fn an_apt_list_linked_out_of_the_root_or_a_fifo_is_an_error() {
+    let name = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4";
+    for case in ["link", "fifo-list", "fifo-release"] {
+        let (dir, lists, args) = apt_host_copy();
+        let (damaged, needle) = match case {
+            "link" => {
+                let outside = dir.path().join("outside-Packages.lz4");
+                std::fs::rename(lists.join(name), &outside).unwrap();
+                std::os::unix::fs::symlink(&outside, lists.join(name)).unwrap();
+                (name, "leads nowhere inside the host root")
+            }
+            "fifo-list" => {
+                std::fs::remove_file(lists.join(name)).unwrap();
+                mkfifo(&lists.join(name));
+                (name, "not a regular file (a FIFO)")
+            }
+            _ => {
+                let release = "deb.debian.org_debian_dists_bookworm_Release";
+                std::fs::remove_file(lists.join(release)).unwrap();
+                mkfifo(&lists.join(release));
+                (release, "not a regular file (a FIFO)")
+            }
+        };
+        assert_refused(&run_bounded(&args, 30), &[damaged, needle]);
+    }
+}
+
+/// A primary.sqlite whose `packages` is a VIEW (an endless recursive one) would burn CPU
+/// without bound, as the rpmdb one did.
+#[test]
+fn a_primary_db_whose_packages_is_a_view_is_an_error() {
+    let (dir, copy) = bed_copy("host-a");
+    let repo = copy.join("repos/extras-sqlite");
+    let (path, _) = metadata_file(&repo, "primary_db");
+    let db = dir.path().join("primary.sqlite");
+    let mut plain = Vec::new();
+    patchscan::repo::compress::open(&path)
+        .unwrap()
+        .read_to_end(&mut plain)
+        .unwrap();
+    std::fs::write(&db, &plain).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE; PRAGMA foreign_keys=OFF;
+         ALTER TABLE packages RENAME TO real_packages;
+         CREATE VIEW packages AS WITH RECURSIVE n(k) AS
+           (SELECT 1 UNION ALL SELECT k + 1 FROM n) SELECT real_packages.* FROM n, real_packages;",
+    )
+    .unwrap();
+    drop(conn);
+    let plain = std::fs::read(&db).unwrap();
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    bz.write_all(&plain).unwrap();
+    replace_metadata(&repo, "primary_db", &bz.finish().unwrap(), &plain);
+    let name = path.file_name().unwrap().to_str().unwrap();
+    assert_refused(
+        &run_bounded(&scan_args(&copy, &[]), 30),
+        &[name, "`packages` is a view, not a table"],
+    );
+}

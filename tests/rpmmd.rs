@@ -536,7 +536,7 @@ fn primary_xml_and_primary_db_read_the_same() {
         &repomd
             .primary()
             .unwrap()
-            .local_path(&dir, &repomd_path)
+            .local_path(&dir, &repomd_path, patchscan::repo::Place::Scanner)
             .unwrap(),
     )
     .unwrap();
@@ -544,7 +544,7 @@ fn primary_xml_and_primary_db_read_the_same() {
         &repomd
             .primary_db()
             .unwrap()
-            .local_path(&dir, &repomd_path)
+            .local_path(&dir, &repomd_path, patchscan::repo::Place::Scanner)
             .unwrap(),
     )
     .unwrap();

@@ -167,6 +167,18 @@ impl RootFs {
         Ok(self.display(&inside))
     }
 
+    /// A scanner-side path under this directory root (as [`RootFs::resolve`] gives, or one
+    /// joined onto it) resolved again inside the root: links on the way are followed in the
+    /// root, never out of it. `None` when it does not exist, is not under the root, or the
+    /// root is an archive.
+    pub fn confine(&self, path: &Path) -> Option<PathBuf> {
+        if self.archive.is_some() {
+            return None;
+        }
+        let rel = path.strip_prefix(&self.root).ok()?;
+        self.resolve(rel).ok()
+    }
+
     /// `rel` with every symlink followed, as a path relative to the root.
     pub fn resolve_inside(&self, rel: impl AsRef<Path>) -> Result<PathBuf, RootFsError> {
         let rel = rel.as_ref();
@@ -523,7 +535,8 @@ fn keep_bytes(name: &Path) -> bool {
 
 impl TarImage {
     fn open(path: &Path) -> Result<tar::Archive<Box<dyn Read + Send>>, RootFsError> {
-        let reader = compress::open(path).map_err(|e| match e {
+        let reader = compress::open_unbounded(path).map_err(|e| match e {
+            compress::CompressError::File(e) => e,
             compress::CompressError::Open { path, source } => RootFsError::Io { path, source },
             other => RootFsError::Archive {
                 path: path.to_path_buf(),

@@ -6,12 +6,35 @@
 //! whether it is what they expected (XML readers check for `<`).
 
 use std::fmt;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::host::rootfs::{self, RootFsError};
 
 /// Read buffer for the compressed side; large enough that one `fill_buf` sees every magic.
 const READ_BUFFER: usize = 64 * 1024;
+
+/// The most bytes one metadata file may decompress to (and a plain one may hold): 4 GiB, about
+/// ten times the largest real file (a full-history RHEL `primary.xml` is some 400 MB, Debian's
+/// largest `Packages` under 100 MB). Past it the read fails with a named error instead of
+/// growing memory to the size of a decompression bomb.
+pub const MAX_METADATA_BYTES: u64 = 4 << 30;
+
+/// The environment variable that sets another limit (in bytes) than [`MAX_METADATA_BYTES`].
+pub const MAX_METADATA_BYTES_VAR: &str = "PATCHSCAN_MAX_METADATA_BYTES";
+
+/// The limit in force: [`MAX_METADATA_BYTES_VAR`] when set to a number, else
+/// [`MAX_METADATA_BYTES`]. Read once per process.
+pub fn metadata_limit() -> u64 {
+    static LIMIT: OnceLock<u64> = OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var(MAX_METADATA_BYTES_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(MAX_METADATA_BYTES)
+    })
+}
 
 /// A compression format, as recognised by its magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +93,10 @@ impl fmt::Display for Compression {
 /// Why a metadata file could not be opened for reading.
 #[derive(Debug, thiserror::Error)]
 pub enum CompressError {
-    /// The file could not be opened or its first bytes read.
+    /// The file is not a regular file, is larger than the limit, or could not be opened.
+    #[error(transparent)]
+    File(#[from] RootFsError),
+    /// The file's first bytes could not be read.
     #[error("{path}: cannot read: {source}")]
     Open {
         /// The file.
@@ -116,21 +142,55 @@ fn unsupported_format(head: &[u8]) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
-/// Opens `path` and returns a reader of its decompressed content.
+/// Opens the metadata file `path` and returns a reader of its decompressed content, which
+/// fails past [`metadata_limit`] bytes.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, CompressError> {
     open_detected(path).map(|(_, reader)| reader)
 }
 
 /// Like [`open`], also saying which format was detected.
 ///
-/// Errors met while reading later (truncated or corrupt data) come out of the reader as
-/// `io::Error`s whose message names the format; the caller adds the path.
+/// Only a regular file is opened (a FIFO or a device is an error, never a wait or an endless
+/// read). Errors met while reading later (truncated or corrupt data, the size limit) come out
+/// of the reader as `io::Error`s whose message names the format or the limit; the caller adds
+/// the path.
 pub fn open_detected(path: &Path) -> Result<(Compression, Box<dyn Read + Send>), CompressError> {
+    open_capped(path, metadata_limit())
+}
+
+fn open_capped(
+    path: &Path,
+    limit: u64,
+) -> Result<(Compression, Box<dyn Read + Send>), CompressError> {
+    let (format, reader) = open_limited(path, limit)?;
+    Ok((
+        format,
+        Box::new(Capped {
+            inner: reader,
+            left: limit,
+            limit,
+        }),
+    ))
+}
+
+/// Opens a file of any size for a reader that bounds what it keeps itself (a tar archive of a
+/// whole root is larger than any metadata file).
+pub fn open_unbounded(path: &Path) -> Result<Box<dyn Read + Send>, CompressError> {
+    open_limited(path, u64::MAX).map(|(_, reader)| reader)
+}
+
+fn open_limited(
+    path: &Path,
+    limit: u64,
+) -> Result<(Compression, Box<dyn Read + Send>), CompressError> {
     let open_err = |source| CompressError::Open {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(open_err)?;
+    let (file, _) = rootfs::open_regular(path, limit).map_err(|e| match e {
+        RootFsError::Io { path, source } => CompressError::Open { path, source },
+        other => CompressError::File(other),
+    })?;
     let mut input = BufReader::with_capacity(READ_BUFFER, file);
     let head = input.fill_buf().map_err(open_err)?;
     let format = Compression::detect(head);
@@ -185,6 +245,34 @@ impl<R: BufRead> Read for Lz4Frames<R> {
             if n > 0 || buf.is_empty() || self.0.get_mut().fill_buf()?.is_empty() {
                 return Ok(n);
             }
+        }
+    }
+}
+
+/// A reader that fails once more than `limit` bytes have come out of it.
+struct Capped {
+    inner: Box<dyn Read + Send>,
+    left: u64,
+    limit: u64,
+}
+
+impl Read for Capped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "more than {} bytes of content, the limit for one metadata file \
+                     (a decompression bomb or a damaged file; {MAX_METADATA_BYTES_VAR} sets \
+                     another limit)",
+                    self.limit
+                ),
+            )),
         }
     }
 }
@@ -295,6 +383,39 @@ mod tests {
             std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
             let err = read_all(&path).expect_err(format.name());
             assert!(err.to_string().contains(format.name()), "{format}: {err}");
+        }
+    }
+
+    #[test]
+    fn content_past_the_limit_is_an_error_in_every_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let long: Vec<u8> = (0..20_000u32)
+            .flat_map(|i| format!("<p n=\"{i}\"/>\n").into_bytes())
+            .collect();
+        let size = long.len() as u64;
+        for format in ALL {
+            let path = dir.path().join(format.name());
+            std::fs::write(&path, compressed(format, &long)).unwrap();
+            let mut out = Vec::new();
+            open_capped(&path, size)
+                .unwrap()
+                .1
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, long, "{format}: exactly the limit is read");
+            let err = match open_capped(&path, size - 1) {
+                // A plain file is measured before it is read.
+                Err(e) => {
+                    assert_eq!(format, Compression::Plain);
+                    e.to_string()
+                }
+                Ok((_, mut reader)) => {
+                    let e = reader.read_to_end(&mut Vec::new()).unwrap_err();
+                    assert_eq!(e.kind(), io::ErrorKind::FileTooLarge, "{format}");
+                    e.to_string()
+                }
+            };
+            assert!(err.contains(&(size - 1).to_string()), "{format}: {err}");
         }
     }
 

@@ -121,10 +121,7 @@ pub fn each_record_from_bytes(
     }
     mark_rollback(&mut db);
     let sql_err = sql_error(path);
-    let mut conn = Connection::open_in_memory().map_err(sql_err)?;
-    let len = db.len();
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, db.as_slice(), len, true)
-        .map_err(sql_err)?;
+    let conn = crate::sqlite::open_bytes(&db).map_err(sql_err)?;
     drop(db);
     query(&conn, path, sink)
 }
@@ -133,18 +130,7 @@ fn query(conn: &Connection, path: &Path, sink: &mut RecordSink<'_>) -> Result<()
     let sql_err = sql_error(path);
     // rpm's schema: `Packages` is a table. A view (or anything else) by that name could make
     // the query below compute without bound.
-    let kind: Option<String> = conn
-        .query_row(
-            "SELECT type FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE",
-            [],
-            |row| row.get(0),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })
-        .map_err(sql_err)?;
+    let kind = crate::sqlite::object_type(conn, "Packages").map_err(sql_err)?;
     match kind.as_deref() {
         Some("table") => {}
         Some(other) => {

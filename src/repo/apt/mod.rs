@@ -22,7 +22,9 @@ pub use packages::PackageStanza;
 pub use release::Release;
 pub use sources::SourceEntry;
 
+use crate::host::rootfs;
 use crate::repo::compress::CompressError;
+use crate::repo::Place;
 use crate::version::DebVersion;
 
 /// Why apt metadata could not be read.
@@ -30,6 +32,9 @@ use crate::version::DebVersion;
 pub enum AptError {
     #[error(transparent)]
     Open(#[from] CompressError),
+    /// A Release file is not a regular file, is too large, or could not be read.
+    #[error(transparent)]
+    File(#[from] crate::host::rootfs::RootFsError),
     /// A file could not be read to its end (truncated or corrupt compressed data included).
     #[error("{}: {source}", .path.display())]
     Read {
@@ -348,21 +353,30 @@ fn packages_stem(name: &str) -> Option<&str> {
 }
 
 /// Decodes apt's list-file names in a directory (`var/lib/apt/lists` or a copy of it).
-fn lists_in_dir(dir: &Path) -> Result<Vec<FoundList>, AptError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| AptError::Dir {
+fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError> {
+    let (dir, names) = place.names(dir).map_err(|source| AptError::Dir {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
-        .filter_map(|e| e.file_name().into_string().ok())
+    let dir = dir.as_path();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter_map(|n| n.into_string().ok())
         .collect();
-    names.sort();
     let mut out: Vec<FoundList> = Vec::new();
     for name in &names {
         let Some(stem) = packages_stem(name) else {
             continue;
+        };
+        let path = match place.entry(&dir.join(name)) {
+            Ok(Some(path)) => path,
+            Ok(None) => continue,
+            Err(source) => {
+                return Err(AptError::Read {
+                    path: dir.join(name),
+                    source,
+                })
+            }
         };
         // Several compressions of one list: the first by name (plain before any suffix) wins.
         if out.iter().any(|f| f.list.key == stem) {
@@ -425,9 +439,7 @@ fn lists_in_dir(dir: &Path) -> Result<Vec<FoundList>, AptError> {
         };
         let release_path = ["InRelease", "Release"]
             .iter()
-            .map(|r| dir.join(format!("{release_prefix}{r}")))
-            .find(|p| p.is_file());
-        let path = dir.join(name);
+            .find_map(|r| place.file(&dir.join(format!("{release_prefix}{r}"))));
         out.push(FoundList {
             list: AptList {
                 path,
@@ -562,7 +574,7 @@ fn lists_in_repo(dir: &Path) -> Result<Vec<FoundList>, AptError> {
             release_path,
         }]);
     }
-    lists_in_dir(dir)
+    lists_in_dir(dir, Place::Scanner)
 }
 
 /// Finds the lists of a host root (`var/lib/apt/lists`).
@@ -590,7 +602,13 @@ pub fn load_repos(dirs: &[PathBuf]) -> Result<AptIndex, AptError> {
 
 /// Reads every list of an apt lists directory into one index.
 pub fn load_lists_dir(dir: &Path) -> Result<AptIndex, AptError> {
-    let found = lists_in_dir(dir)?;
+    load_lists_dir_in(dir, Place::Scanner)
+}
+
+/// [`load_lists_dir`] for a directory in `place` (a host root's `var/lib/apt/lists`, read
+/// through the root).
+pub fn load_lists_dir_in(dir: &Path, place: Place<'_>) -> Result<AptIndex, AptError> {
+    let found = lists_in_dir(dir, place)?;
     if found.is_empty() {
         return Err(AptError::NoLists {
             path: dir.to_path_buf(),
@@ -614,10 +632,8 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
             release_paths
                 .par_iter()
                 .map(|p| {
-                    let bytes = std::fs::read(p).map_err(|source| AptError::Read {
-                        path: p.clone(),
-                        source,
-                    })?;
+                    let bytes = rootfs::open_regular(p, rootfs::MAX_TEXT_BYTES)
+                        .and_then(|(file, _)| rootfs::read_all(file, p, rootfs::MAX_TEXT_BYTES))?;
                     release::parse_release(&bytes, p)
                 })
                 .collect::<Result<Vec<_>, _>>()
@@ -705,7 +721,7 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(n), b"").unwrap();
         }
-        let found = lists_in_dir(dir.path()).unwrap();
+        let found = lists_in_dir(dir.path(), Place::Scanner).unwrap();
         let got: Vec<(String, String, String, String, bool)> = found
             .iter()
             .map(|f| {

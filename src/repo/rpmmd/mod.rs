@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::repo::compress::CompressError;
+use crate::repo::Place;
 use crate::version::rpm::Nevra;
 
 pub use date::parse_metadata_date;
@@ -186,6 +187,14 @@ pub enum RpmMdError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The primary_db database does not have the schema createrepo writes.
+    #[error("{path}: primary_db: {what}")]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
     /// modules.yaml is not valid YAML, or a document lacks what it must have.
     #[error("{path}: document {document}: {reason}")]
     Yaml {
@@ -213,16 +222,29 @@ fn read_whole(path: &Path) -> Result<Vec<u8>, RpmMdError> {
 /// Reads the repository at `dir` (which holds `repodata/repomd.xml`): packages from `primary`
 /// (or `primary_db` when only that is listed), and `updateinfo` and `modules` when listed.
 pub fn read_repository(dir: &Path) -> Result<RepoMetadata, RpmMdError> {
+    read_repository_in(dir, Place::Scanner)
+}
+
+/// [`read_repository`] for a repository in `place`: in a host root (its dnf, yum or zypp
+/// cache) every file is found through the root, so a link out of the root is not followed.
+pub fn read_repository_in(dir: &Path, place: Place<'_>) -> Result<RepoMetadata, RpmMdError> {
     // yum's cache (`var/cache/yum/<arch>/<release>/<repo>/`) has repomd.xml without repodata/.
     let nested = dir.join("repodata").join("repomd.xml");
-    let flat = dir.join("repomd.xml");
-    let repomd_path = if !nested.is_file() && flat.is_file() {
-        flat
-    } else {
-        nested
+    let repomd_path = match (place.file(&nested), place.file(&dir.join("repomd.xml"))) {
+        (Some(found), _) | (None, Some(found)) => found,
+        (None, None) if matches!(place, Place::Scanner) => nested,
+        (None, None) => {
+            return Err(RpmMdError::Read {
+                path: nested,
+                source: io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such regular file inside the host root",
+                ),
+            })
+        }
     };
     let repomd = RepoMd::read(&repomd_path)?;
-    let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path);
+    let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path, place);
     let primary_path = if let Some(data) = repomd.primary() {
         Ok(locate(data)?)
     } else if let Some(data) = repomd.primary_db() {

@@ -11,7 +11,7 @@ use quick_xml::events::Event;
 use super::lean::{self, Attrs, Bail, Lean, Token, Tokens};
 use super::xml::{local, push_text, XmlFile};
 use super::{AvailablePackage, RpmMdError};
-use crate::repo::compress::{self, Compression};
+use crate::repo::compress;
 use crate::version::rpm::{Nevra, RpmEvr};
 
 /// Source package architectures: never installable, so never candidates.
@@ -254,34 +254,33 @@ fn finish_fields(fields: PackageFields) -> Result<Option<AvailablePackage>, Stri
 /// Reads a `primary_db` database (`primary.sqlite`, usually bz2- or xz-compressed): binary
 /// packages from table `packages`, in `pkgKey` order.
 ///
-/// SQLite reads only files, so compressed databases are decompressed to a temporary file
-/// that is removed afterwards.
+/// The database (decompressed when it is compressed, within the metadata limit) is read into
+/// sqlite's memory and opened there: sqlite never opens a file of a repository by name (a
+/// host root's cache could link its side files out of the root), and `packages` must be a
+/// table, as createrepo writes it (a view could make the query compute without bound).
 pub fn read_primary_db(path: &Path) -> Result<Vec<AvailablePackage>, RpmMdError> {
     let read_err = |source| RpmMdError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let (format, mut reader) = compress::open_detected(path)?;
-    let temporary;
-    let db_path = if format == Compression::Plain {
-        path.to_path_buf()
-    } else {
-        temporary = tempfile::NamedTempFile::new().map_err(read_err)?;
-        let mut out = io::BufWriter::new(temporary.as_file());
-        io::copy(&mut reader, &mut out).map_err(read_err)?;
-        drop(out);
-        temporary.path().to_path_buf()
-    };
-    drop(reader);
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut compress::open(path)?, &mut bytes).map_err(read_err)?;
     let sqlite_err = |source| RpmMdError::Sqlite {
         path: path.to_path_buf(),
         source,
     };
-    let db = rusqlite::Connection::open_with_flags(
-        &db_path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(sqlite_err)?;
+    let db = crate::sqlite::open_bytes(&bytes).map_err(sqlite_err)?;
+    drop(bytes);
+    let kind = crate::sqlite::object_type(&db, "packages").map_err(sqlite_err)?;
+    if kind.as_deref() != Some("table") {
+        let found = kind.map_or("no `packages` table".to_string(), |k| {
+            format!("`packages` is a {k}, not a table as createrepo writes it")
+        });
+        return Err(RpmMdError::Schema {
+            path: path.to_path_buf(),
+            what: found,
+        });
+    }
     let mut statement = db
         .prepare(
             "SELECT name, arch, epoch, version, release, time_build FROM packages \

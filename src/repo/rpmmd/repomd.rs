@@ -5,6 +5,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::RpmMdError;
+use crate::repo::Place;
 
 /// The parsed repomd.xml.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,29 +151,31 @@ impl RepoMd {
 impl RepoMdData {
     /// The file this entry names under the repository root `dir`; an error when it is
     /// missing or its location leaves the repository (`..`, absolute paths).
-    pub fn local_path(&self, dir: &Path, repomd: &Path) -> Result<PathBuf, RpmMdError> {
+    pub fn local_path(
+        &self,
+        dir: &Path,
+        repomd: &Path,
+        place: Place<'_>,
+    ) -> Result<PathBuf, RpmMdError> {
         let relative = Path::new(self.href.trim_start_matches('/'));
-        let mut path = dir.join(relative);
         let inside = relative
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-        // yum's cache keeps the data files flat, next to repomd.xml.
-        if inside && !path.is_file() {
-            if let (Some(parent), Some(name)) = (repomd.parent(), relative.file_name()) {
-                if parent.join(name).is_file() {
-                    path = parent.join(name);
-                }
-            }
-        }
-        if !inside || !path.is_file() {
-            return Err(RpmMdError::MissingLocation {
-                repomd: repomd.to_path_buf(),
-                data_type: self.kind.clone(),
-                href: self.href.clone(),
-                path,
-            });
-        }
-        Ok(path)
+        let found = inside
+            .then(|| {
+                place.file(&dir.join(relative)).or_else(|| {
+                    // yum's cache keeps the data files flat, next to repomd.xml.
+                    let (parent, name) = (repomd.parent()?, relative.file_name()?);
+                    place.file(&parent.join(name))
+                })
+            })
+            .flatten();
+        found.ok_or_else(|| RpmMdError::MissingLocation {
+            repomd: repomd.to_path_buf(),
+            data_type: self.kind.clone(),
+            href: self.href.clone(),
+            path: dir.join(relative),
+        })
     }
 }
 

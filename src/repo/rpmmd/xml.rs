@@ -163,7 +163,7 @@ impl XmlFile {
     }
 
     /// Appends the text of an entity or character reference (`&amp;`, `&#39;`) to `out`;
-    /// an unknown entity is kept as written.
+    /// an undeclared entity is an error (kept as written, it would name a package no one has).
     pub fn push_reference(&self, reference: &BytesRef, out: &mut String) -> Result<(), RpmMdError> {
         match reference.resolve_char_ref() {
             Ok(Some(c)) => out.push(c),
@@ -172,9 +172,11 @@ impl XmlFile {
                 match quick_xml::escape::resolve_predefined_entity(&name) {
                     Some(text) => out.push_str(text),
                     None => {
-                        out.push('&');
-                        out.push_str(&name);
-                        out.push(';');
+                        return Err(self.malformed(format!(
+                            "undeclared entity &{name}; (only XML's five predefined entities \
+                             and character references are defined here; dnf's parser refuses \
+                             it too)"
+                        )))
                     }
                 }
             }

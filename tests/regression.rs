@@ -1270,3 +1270,136 @@ fn a_primary_db_whose_packages_is_a_view_is_an_error() {
         &[name, "`packages` is a view, not a table"],
     );
 }
+
+fn xz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// The first `n` stanzas of a `Packages` text (whole stanzas: a cut that parses).
+fn first_stanzas(text: &[u8], n: usize) -> Vec<u8> {
+    let mut end = 0;
+    for _ in 0..n {
+        end += memchr::memmem::find(&text[end..], b"\n\n").unwrap() + 2;
+    }
+    text[..end].to_vec()
+}
+
+fn decompressed(path: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    patchscan::repo::compress::open(path)
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// An emptied or truncated apt list was used, although its Release names its size and
+/// SHA-256, and read as a suite with fewer packages. Held against the real Debian capture
+/// (Debian's own signed InRelease files, lists as apt stored them), the apt bed's host lists
+/// (lz4, as Debian's images keep them) and a repository tree given with `--repo`.
+#[test]
+fn an_apt_list_that_differs_from_its_release_is_an_error() {
+    use patchscan::repo::apt;
+    let capture = root().join("repodata-fixtures/apt-real/debian-bookworm");
+    let dir = tempfile::tempdir().unwrap();
+    let lists = dir.path().join("lists");
+    std::fs::create_dir(&lists).unwrap();
+    for e in std::fs::read_dir(&capture).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if name.starts_with("deb.debian.org_") {
+            std::fs::copy(capture.join(&name), lists.join(&name)).unwrap();
+        }
+    }
+    let clean = apt::load_lists_dir(&lists).expect("the real capture matches its InRelease");
+    let list = lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.xz");
+    let text = decompressed(&list);
+    for damaged in [Vec::new(), first_stanzas(&text, 1000)] {
+        std::fs::write(&list, xz(&damaged)).unwrap();
+        let err = apt::load_lists_dir(&lists).unwrap_err().to_string();
+        assert!(
+            err.contains("bookworm_main_binary-amd64_Packages.xz: not the list its Release")
+                && err.contains("deb.debian.org_debian_dists_bookworm_InRelease")
+                && err.contains(&format!(
+                    "main/binary-amd64/Packages is listed as {} bytes",
+                    text.len()
+                ))
+                && err.contains(&format!("the list holds {} bytes", damaged.len())),
+            "{err}"
+        );
+    }
+    // The same content compressed again is the same list.
+    std::fs::write(&list, xz(&text)).unwrap();
+    let again = apt::load_lists_dir(&lists).unwrap();
+    assert_eq!(again.package_count(), clean.package_count());
+
+    // The apt bed's host lists, scanned: exit 2 naming the list.
+    let (_d, lists, args) = apt_host_copy();
+    let list = lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4");
+    let cut = first_stanzas(&decompressed(&list), 2);
+    let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz4.write_all(&cut).unwrap();
+    std::fs::write(&list, lz4.finish().unwrap()).unwrap();
+    assert_refused(
+        &run_owned(&args),
+        &[
+            "bookworm_main_binary-amd64_Packages.lz4: not the list its Release",
+            "main/binary-amd64/Packages is listed as",
+        ],
+    );
+
+    // A repository tree given with --repo: its plain Packages edited.
+    let tree = dir.path().join("debian");
+    common::apt::copy_dir(
+        &common::apt::apt_bed("debian12").join("repos/debian"),
+        &tree,
+    );
+    let packages = tree.join("dists/bookworm/main/binary-amd64/Packages");
+    let text = std::fs::read(&packages).unwrap();
+    std::fs::write(&packages, first_stanzas(&text, 1)).unwrap();
+    let err = apt::load_repos(std::slice::from_ref(&tree))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("binary-amd64/Packages: not the list its Release")
+            && err.contains("dists/bookworm/Release"),
+        "{err}"
+    );
+}
+
+/// A Release listing only the compressed file (as some third-party repositories' do) is
+/// held against the file as stored.
+#[test]
+fn a_list_whose_release_names_only_its_compressed_file_is_checked_as_stored() {
+    use patchscan::repo::apt;
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("debian");
+    common::apt::copy_dir(
+        &common::apt::apt_bed("debian12").join("repos/debian"),
+        &tree,
+    );
+    let suite = tree.join("dists/bookworm");
+    let release = std::fs::read_to_string(suite.join("Release")).unwrap();
+    let only_xz: String = release
+        .lines()
+        .filter(|l| !l.ends_with("/Packages"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(only_xz.contains("main/binary-amd64/Packages.xz"));
+    std::fs::write(suite.join("Release"), only_xz).unwrap();
+    for arch in ["amd64", "i386"] {
+        std::fs::remove_file(suite.join(format!("main/binary-{arch}/Packages"))).unwrap();
+    }
+    let clean = apt::load_repos(std::slice::from_ref(&tree)).expect("the stored files match");
+    assert!(clean.package_count() > 0);
+    let xz_path = suite.join("main/binary-amd64/Packages.xz");
+    let text = decompressed(&xz_path);
+    std::fs::write(&xz_path, xz(&first_stanzas(&text, 1))).unwrap();
+    let err = apt::load_repos(&[tree]).unwrap_err().to_string();
+    assert!(
+        err.contains("binary-amd64/Packages.xz: not the list its Release")
+            && err.contains("main/binary-amd64/Packages.xz is listed as"),
+        "{err}"
+    );
+}

@@ -52,6 +52,9 @@ pub enum AptError {
     /// No `Packages` list at all.
     #[error("{}: no apt lists (no *_Packages files, no dists/<suite>/<component>/binary-<arch>/Packages): {hint}", .path.display())]
     NoLists { path: PathBuf, hint: String },
+    /// A list differs from what its Release file says it holds.
+    #[error("{0}")]
+    NotAsReleased(Box<Mismatch>),
     /// A directory given as a repository could not be listed.
     #[error("{}: cannot list: {source}", .path.display())]
     Dir {
@@ -59,6 +62,10 @@ pub enum AptError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One `Packages` list: where it came from and the suite it belongs to.
@@ -338,6 +345,9 @@ fn merge(into: &mut NameTable, from: NameTable) {
 struct FoundList {
     list: AptList,
     release_path: Option<PathBuf>,
+    /// How its Release names it, without a compression suffix (`main/binary-amd64/Packages`,
+    /// `Packages` in a flat repository), and the suffix of the file read (`.lz4`, or empty).
+    listed_as: (String, &'static str),
 }
 
 const COMPRESSED: [&str; 7] = ["", ".lz4", ".zst", ".gz", ".xz", ".bz2", ".lzma"];
@@ -368,6 +378,7 @@ fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError
         let Some(stem) = packages_stem(name) else {
             continue;
         };
+        let suffix = compression_suffix(&name[stem.len()..]);
         let path = match place.entry(&dir.join(name)) {
             Ok(Some(path)) => path,
             Ok(None) => continue,
@@ -383,7 +394,7 @@ fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError
             continue;
         }
         let base = &stem[..stem.len() - "Packages".len()];
-        let (site, dist, component, arch, release_prefix) = match base.rfind("_dists_") {
+        let (site, dist, component, arch, release_prefix, listed_as) = match base.rfind("_dists_") {
             Some(d) => {
                 let prefix = &base[..d];
                 let after = &base[d + "_dists_".len()..];
@@ -414,12 +425,15 @@ fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError
                 } else {
                     sources::unquote(prefix.split('_').next().unwrap_or(""))
                 };
+                let component = sources::unquote(&component);
+                let listed_as = format!("{component}/binary-{arch}/Packages");
                 (
                     site,
                     sources::unquote(&dist),
-                    sources::unquote(&component),
+                    component,
                     arch.to_string(),
                     format!("{prefix}_dists_{}_", parts[..split].join("_")),
+                    listed_as,
                 )
             }
             None => {
@@ -434,6 +448,7 @@ fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError
                     String::new(),
                     String::new(),
                     base.to_string(),
+                    "Packages".to_string(),
                 )
             }
         };
@@ -451,17 +466,27 @@ fn lists_in_dir(dir: &Path, place: Place<'_>) -> Result<Vec<FoundList>, AptError
                 release: None,
             },
             release_path,
+            listed_as: (listed_as, suffix),
         });
     }
     Ok(out)
 }
 
-/// The preferred `Packages` file of a `binary-<arch>` directory.
-fn packages_file(dir: &Path) -> Option<PathBuf> {
+/// `suffix` as one of [`COMPRESSED`] (a static string), or empty.
+fn compression_suffix(suffix: &str) -> &'static str {
     COMPRESSED
         .iter()
-        .map(|ext| dir.join(format!("Packages{ext}")))
-        .find(|p| p.is_file())
+        .find(|c| **c == suffix)
+        .copied()
+        .unwrap_or("")
+}
+
+/// The preferred `Packages` file of a `binary-<arch>` directory, with its suffix.
+fn packages_file(dir: &Path) -> Option<(PathBuf, &'static str)> {
+    COMPRESSED
+        .iter()
+        .map(|ext| (dir.join(format!("Packages{ext}")), *ext))
+        .find(|(p, _)| p.is_file())
 }
 
 /// The lists of one `dists/<suite>/` directory.
@@ -490,7 +515,7 @@ fn lists_in_suite(suite_dir: &Path, repo_root: &Path, dist: &str) -> Vec<FoundLi
                 if comp.is_empty() {
                     continue;
                 }
-                if let Some(file) = packages_file(&p) {
+                if let Some((file, ext)) = packages_file(&p) {
                     let comp_enc = sources::quote_path(&comp);
                     out.push(FoundList {
                         list: AptList {
@@ -503,6 +528,7 @@ fn lists_in_suite(suite_dir: &Path, repo_root: &Path, dist: &str) -> Vec<FoundLi
                             release: None,
                         },
                         release_path: release_path.clone(),
+                        listed_as: (format!("{comp}/binary-{arch}/Packages"), ext),
                     });
                 }
             } else if depth < 2 && !matches!(name.as_str(), "i18n" | "source" | "by-hash") {
@@ -553,7 +579,7 @@ fn lists_in_repo(dir: &Path) -> Result<Vec<FoundList>, AptError> {
             }
         }
     }
-    if let Some(file) = packages_file(dir) {
+    if let Some((file, ext)) = packages_file(dir) {
         let release_path = ["InRelease", "Release"]
             .iter()
             .map(|r| dir.join(r))
@@ -572,6 +598,7 @@ fn lists_in_repo(dir: &Path) -> Result<Vec<FoundList>, AptError> {
                 release: None,
             },
             release_path,
+            listed_as: ("Packages".into(), ext),
         }]);
     }
     lists_in_dir(dir, Place::Scanner)
@@ -618,6 +645,63 @@ pub fn load_lists_dir_in(dir: &Path, place: Place<'_>) -> Result<AptIndex, AptEr
     load(found)
 }
 
+/// Holds a list against its Release's `SHA256` entry, when the Release lists it: the entry
+/// of the decompressed list (`main/binary-amd64/Packages`, which Debian's and Ubuntu's
+/// Releases carry for every list), else the entry of the file as stored (`Packages.xz`).
+/// A list that differs is truncated, damaged or from another update than its Release, and
+/// is an error, never read as a smaller suite. (apt itself checks only when it downloads.)
+fn check_against_release(
+    f: &FoundList,
+    content: &packages::ListContent,
+    release: &Release,
+) -> Result<(), AptError> {
+    let (name, suffix) = &f.listed_as;
+    let (listed, found, what) = match release.sha256.get(name.as_str()) {
+        Some(listed) => (listed, *content, name.clone()),
+        None => {
+            let stored = format!("{name}{suffix}");
+            let Some(listed) = release
+                .sha256
+                .get(stored.as_str())
+                .filter(|_| !suffix.is_empty())
+            else {
+                return Ok(());
+            };
+            (listed, stored_content(&f.list.path)?, stored)
+        }
+    };
+    if listed.size == found.size && listed.sha256 == found.sha256 {
+        return Ok(());
+    }
+    Err(AptError::NotAsReleased(Box::new(Mismatch {
+        path: f.list.path.clone(),
+        release: release.path.clone(),
+        listed_as: what,
+        listed: *listed,
+        found,
+    })))
+}
+
+/// A list that is not what its Release file says it holds.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: not the list its Release {} names: {listed_as} is listed as {} bytes with SHA-256 {}, the list holds {} bytes with SHA-256 {} (truncated, damaged, or from another update than the Release; `apt-get update` on the host fetches both again)", .path.display(), .release.display(), .listed.size, hex(&.listed.sha256), .found.size, hex(&.found.sha256))]
+pub struct Mismatch {
+    pub path: PathBuf,
+    pub release: PathBuf,
+    /// The name the Release lists it under.
+    pub listed_as: String,
+    pub listed: release::ListedFile,
+    pub found: packages::ListContent,
+}
+
+/// The size and SHA-256 of a file's bytes as stored (not decompressed).
+fn stored_content(path: &Path) -> Result<packages::ListContent, AptError> {
+    let limit = crate::repo::compress::metadata_limit();
+    let bytes = rootfs::open_regular(path, limit)
+        .and_then(|(file, _)| rootfs::read_all(file, path, limit))?;
+    Ok(packages::ListContent::of(&bytes))
+}
+
 fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
     use rayon::prelude::*;
     // Release files, each read once.
@@ -662,13 +746,24 @@ fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {
                     };
                     let mut map = NameTable::with_capacity(room);
                     let idx = i as u32;
-                    packages::read_packages_with(&f.list.path, &mut |s| insert(&mut map, s, idx))?;
-                    Ok(map)
+                    let content = packages::read_packages_with(&f.list.path, &mut |s| {
+                        insert(&mut map, s, idx)
+                    })?;
+                    Ok((map, content))
                 })
                 .collect::<Result<Vec<_>, AptError>>()
         },
     );
-    let (releases, mut maps) = (releases?, maps?);
+    let (releases, read) = (releases?, maps?);
+    let (mut maps, contents): (Vec<NameTable>, Vec<packages::ListContent>) =
+        read.into_iter().unzip();
+    for (f, content) in found.iter().zip(&contents) {
+        let Some(r) = f.release_path.as_ref() else {
+            continue;
+        };
+        let release = &releases[release_paths.iter().position(|q| q == r).unwrap_or(0)];
+        check_against_release(f, content, release)?;
+    }
     maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
     let mut maps = maps.into_iter();
     let mut packages = maps.next().unwrap_or_default();

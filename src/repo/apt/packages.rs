@@ -23,6 +23,62 @@ pub struct PackageStanza {
     pub section: Option<Arc<str>>,
 }
 
+/// What a list's decompressed content was, to hold against its Release's entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListContent {
+    /// Bytes of decompressed content.
+    pub size: u64,
+    /// SHA-256 of the decompressed content.
+    pub sha256: [u8; 32],
+}
+
+impl ListContent {
+    /// The size and SHA-256 of `data`.
+    pub fn of(data: &[u8]) -> Self {
+        use sha2::Digest;
+        ListContent {
+            size: data.len() as u64,
+            sha256: sha2::Sha256::digest(data).into(),
+        }
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Digesting<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl<R: Read> Read for Digesting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> Digesting<R> {
+    fn new(inner: R) -> Self {
+        use sha2::Digest;
+        Digesting {
+            inner,
+            hasher: sha2::Sha256::new(),
+            size: 0,
+        }
+    }
+
+    fn finish(self) -> ListContent {
+        use sha2::Digest;
+        ListContent {
+            size: self.size,
+            sha256: self.hasher.finalize().into(),
+        }
+    }
+}
+
 /// Reads and decompresses a whole file (any format [`compress`] detects).
 pub fn read_decompressed(path: &Path) -> Result<Vec<u8>, AptError> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -240,11 +296,12 @@ pub fn read_packages(path: &Path) -> Result<Vec<PackageStanza>, AptError> {
 }
 
 /// Reads one `Packages` file, handing each stanza to `sink` in file order (a large compressed
-/// file is parsed while it is still being decompressed).
+/// file is parsed while it is still being decompressed), and says what its decompressed
+/// content was (hashed as it passes, beside the parsing).
 pub fn read_packages_with(
     path: &Path,
     sink: &mut dyn FnMut(PackageStanza),
-) -> Result<(), AptError> {
+) -> Result<ListContent, AptError> {
     read_packages_pipelined_above(path, PIPELINE_ABOVE, sink)
 }
 
@@ -252,14 +309,16 @@ fn read_packages_pipelined_above(
     path: &Path,
     pipeline_above: u64,
     sink: &mut dyn FnMut(PackageStanza),
-) -> Result<(), AptError> {
+) -> Result<ListContent, AptError> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let (format, reader) = compress::open_detected(path)?;
     if format == compress::Compression::Plain || size <= pipeline_above {
         drop(reader);
         let data = read_decompressed(path)?;
-        parse_packages(&data, path)?.into_iter().for_each(sink);
-        return Ok(());
+        let (content, parsed) =
+            rayon::join(|| ListContent::of(&data), || parse_packages(&data, path));
+        parsed?.into_iter().for_each(sink);
+        return Ok(content);
     }
     // Three stages on threads of their own: decompress into pieces; parse pieces (two
     // threads: parsing is the slow stage); hand the stanzas to `sink` in file order here.
@@ -270,7 +329,10 @@ fn read_packages_pipelined_above(
         let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(3);
         let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<Parsed>();
-        let producer = scope.spawn(move || decompress_pieces(reader, &tx, &back_rx));
+        let producer = scope.spawn(move || {
+            let mut reader = Digesting::new(reader);
+            decompress_pieces(&mut reader, &tx, &back_rx).map(|()| reader.finish())
+        });
         let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         for _ in 0..PARSERS {
             let (rx, back_tx, done_tx) = (rx.clone(), back_tx.clone(), done_tx.clone());
@@ -321,7 +383,7 @@ fn read_packages_pipelined_above(
             return Err(e);
         }
         match produced {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(content)) => Ok(content),
             Ok(Err(source)) => Err(AptError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -336,7 +398,7 @@ fn read_packages_pipelined_above(
 
 /// Decompresses `reader` into pieces that end at paragraph boundaries.
 fn decompress_pieces(
-    mut reader: Box<dyn Read + Send>,
+    reader: &mut dyn Read,
     tx: &std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
     recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) -> std::io::Result<()> {

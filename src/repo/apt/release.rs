@@ -3,6 +3,7 @@
 //! is stripped (apt verified the signature when it fetched the file).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::AptError;
@@ -27,8 +28,83 @@ pub struct Release {
     /// `NotAutomatic: yes` (backports, experimental): apt pins it to 1; Patch Manager ignores
     /// pinning.
     pub not_automatic: bool,
+    /// The files its `SHA256` field lists, by their path under the suite's directory
+    /// (`main/binary-amd64/Packages.xz`), with their size and SHA-256.
+    #[serde(skip)]
+    pub sha256: HashMap<String, ListedFile>,
     /// The file it was read from.
     pub path: PathBuf,
+}
+
+/// A file a Release lists: its size and SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedFile {
+    pub size: u64,
+    pub sha256: [u8; 32],
+}
+
+/// The `SHA256` field's `HASH SIZE PATH` lines (the first line of the field is empty, as apt
+/// writes it; a line that is not three such words is an error naming it).
+fn sha256_entries(
+    field: Option<&deb822::Field<'_>>,
+    text: &[u8],
+    path: &Path,
+    first_line: usize,
+) -> Result<HashMap<String, ListedFile>, AptError> {
+    let mut out = HashMap::new();
+    let Some(field) = field else {
+        return Ok(out);
+    };
+    for line in field.value().split(|&b| b == b'\n') {
+        let line = deb822::trim(line);
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<&[u8]> = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let entry = match words[..] {
+            [hash, size, name] => parse_sha256(hash).and_then(|sha256| {
+                let size = std::str::from_utf8(size).ok()?.parse().ok()?;
+                Some((
+                    deb822::lossy(name).into_owned(),
+                    ListedFile { size, sha256 },
+                ))
+            }),
+            _ => None,
+        };
+        let Some((name, file)) = entry else {
+            return Err(AptError::Invalid {
+                path: path.to_path_buf(),
+                // The line's place in `text`, which the value is a part of.
+                line: first_line
+                    + memchr::memchr_iter(
+                        b'\n',
+                        &text[..line.as_ptr() as usize - text.as_ptr() as usize],
+                    )
+                    .count(),
+                message: format!(
+                    "'SHA256' line {:?} is not 'HASH SIZE PATH' (64 hex digits, a size, a path)",
+                    deb822::lossy(line)
+                ),
+            });
+        };
+        out.insert(name, file);
+    }
+    Ok(out)
+}
+
+fn parse_sha256(hex: &[u8]) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let digit = |b: u8| (b as char).to_digit(16);
+        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(out)
 }
 
 const BEGIN_SIGNED: &[u8] = b"-----BEGIN PGP SIGNED MESSAGE-----";
@@ -203,6 +279,7 @@ pub fn parse_release(bytes: &[u8], path: &Path) -> Result<Release, AptError> {
         date: date_field("Date")?,
         valid_until: date_field("Valid-Until")?,
         not_automatic: get("NotAutomatic").is_some_and(|v| v.eq_ignore_ascii_case("yes")),
+        sha256: sha256_entries(para.field("SHA256"), &text, path, first_line)?,
         path: path.to_path_buf(),
     })
 }
@@ -246,7 +323,7 @@ mod tests {
     #[test]
     fn release_fields() {
         let r = parse_release(
-            b"Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nCodename: bookworm-security\nDate: Fri, 20 Nov 2026 00:12:41 UTC\nValid-Until: Fri, 27 Nov 2026 00:12:41 UTC\nArchitectures: amd64 arm64\nComponents: updates/main updates/contrib\nSHA256:\n abc 1 main/x\n",
+            b"Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nCodename: bookworm-security\nDate: Fri, 20 Nov 2026 00:12:41 UTC\nValid-Until: Fri, 27 Nov 2026 00:12:41 UTC\nArchitectures: amd64 arm64\nComponents: updates/main updates/contrib\nSHA256:\n 5e6ba6c8a0d8bd7e0f4dd6e6bd4f2f3e5d3e1a1b2c3d4e5f60718293a4b5c6d7 1234 main/binary-amd64/Packages\n",
             Path::new("Release"),
         )
         .unwrap();
@@ -254,6 +331,17 @@ mod tests {
         assert_eq!(r.codename, "bookworm-security");
         assert_eq!(r.components, ["updates/main", "updates/contrib"]);
         assert!(r.valid_until.unwrap() - r.date.unwrap() == 7 * 86_400);
+        let listed = r.sha256["main/binary-amd64/Packages"];
+        assert_eq!(listed.size, 1234);
+        assert_eq!(listed.sha256[..3], [0x5e, 0x6b, 0xa6]);
+        assert_eq!(listed.sha256[31], 0xd7);
+        for bad in ["abc 1 main/x", "5e6b 12 x y z"] {
+            let text = format!("Suite: s\nSHA256:\n {bad}\n");
+            let err = parse_release(text.as_bytes(), Path::new("R"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("R: line 3") && err.contains(bad), "{err}");
+        }
         let err = parse_release(b"Origin: X\nDate: yesterday\nSuite: s\n", Path::new("R"))
             .unwrap_err()
             .to_string();

@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use common::beds::bed;
+use common::repomd::{gzip, metadata_file, replace_metadata, sha256_hex};
 use common::{root, run};
 
 fn scan_args(bed: &Path, extra: &[&str]) -> Vec<String> {
@@ -118,16 +119,8 @@ fn table_survives_a_70000_character_advisory_id() {
         dir.path().join("NOW"),
     )
     .unwrap();
-    let repodata = copy.join("repos/amazonlinux/repodata");
-    let ui = std::fs::read_dir(&repodata)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with("updateinfo.xml.gz"))
-        .unwrap();
-    let mut xml = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(&ui).unwrap())
-        .read_to_string(&mut xml)
-        .unwrap();
+    let repo = copy.join("repos/amazonlinux");
+    let xml = String::from_utf8(metadata_file(&repo, "updateinfo").1).unwrap();
     let long = "X".repeat(70_000);
     // Every notice gets the long id, so whichever is Missing shows it.
     let mut edited = String::new();
@@ -139,9 +132,12 @@ fn table_survives_a_70000_character_advisory_id() {
         rest = &rest[end..];
     }
     edited.push_str(rest);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(edited.as_bytes()).unwrap();
-    std::fs::write(&ui, gz.finish().unwrap()).unwrap();
+    replace_metadata(
+        &repo,
+        "updateinfo",
+        &gzip(edited.as_bytes()),
+        edited.as_bytes(),
+    );
     let dir_b = dir.path().join("b.json");
     std::fs::write(
         &dir_b,
@@ -883,84 +879,6 @@ source = "fifo-host"
 
 // ------------------------------------------------------------------ hostile repositories
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(bytes).unwrap();
-    gz.finish().unwrap()
-}
-
-/// The `<data type="KIND">` entry of `repo`'s repomd.xml: the file it names and that file's
-/// decompressed content.
-fn metadata_file(repo: &Path, kind: &str) -> (std::path::PathBuf, Vec<u8>) {
-    let repomd = std::fs::read_to_string(repo.join("repodata/repomd.xml")).unwrap();
-    let entry = repomd
-        .split("<data type=")
-        .find(|e| e.starts_with(&format!("\"{kind}\"")))
-        .unwrap_or_else(|| panic!("{kind} in {}", repo.display()));
-    let href = entry
-        .split("href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
-    let path = repo.join(href);
-    let mut open = Vec::new();
-    patchscan::repo::compress::open(&path)
-        .unwrap()
-        .read_to_end(&mut open)
-        .unwrap();
-    (path, open)
-}
-
-/// Stores `stored` (whose content is `open`) as `repo`'s KIND file, under its old name, and
-/// describes it in repomd.xml as createrepo_c would (checksums and sizes), so that a reader
-/// that checks them, as dnf does, sees only the changed content.
-fn replace_metadata(repo: &Path, kind: &str, stored: &[u8], open: &[u8]) {
-    let (path, _) = metadata_file(repo, kind);
-    std::fs::write(&path, stored).unwrap();
-    let repomd_path = repo.join("repodata/repomd.xml");
-    let repomd = std::fs::read_to_string(&repomd_path).unwrap();
-    let mut out = String::new();
-    let mut inside = false;
-    for line in repomd.lines() {
-        let t = line.trim_start();
-        let indent = &line[..line.len() - t.len()];
-        if t.starts_with("<data ") {
-            inside = t.starts_with(&format!("<data type=\"{kind}\""));
-        }
-        let new = match t {
-            _ if !inside => line.to_string(),
-            _ if t.starts_with("<checksum ") => {
-                format!(
-                    "{indent}<checksum type=\"sha256\">{}</checksum>",
-                    sha256_hex(stored)
-                )
-            }
-            _ if t.starts_with("<open-checksum ") => format!(
-                "{indent}<open-checksum type=\"sha256\">{}</open-checksum>",
-                sha256_hex(open)
-            ),
-            _ if t.starts_with("<size>") => format!("{indent}<size>{}</size>", stored.len()),
-            _ if t.starts_with("<open-size>") => {
-                format!("{indent}<open-size>{}</open-size>", open.len())
-            }
-            _ => line.to_string(),
-        };
-        out.push_str(&new);
-        out.push('\n');
-    }
-    std::fs::write(&repomd_path, out).unwrap();
-}
-
 /// `open` with `pad` bytes of line feeds after the start tag of its root element: the same
 /// document, `pad` bytes longer.
 fn padded_xml(open: &[u8], root: &str, pad: usize) -> Vec<u8> {
@@ -1269,6 +1187,164 @@ fn a_primary_db_whose_packages_is_a_view_is_an_error() {
         &run_bounded(&scan_args(&copy, &[]), 30),
         &[name, "`packages` is a view, not a table"],
     );
+}
+
+/// An updateinfo swapped for another update's (a clean, empty one) while repomd.xml still
+/// named the first — a mirror synced half way, or an image edited by hand — was read as a host
+/// with no advisories at all. dnf refuses such a repository (librepo holds each file against
+/// repomd.xml's `<checksum>`); so does patchscan, naming the file and both digests.
+#[test]
+fn an_rpm_md_file_that_differs_from_repomd_is_an_error_as_dnf_decides() {
+    let (dir, copy) = bed_copy("host-a");
+    let repo = copy.join("repos/amazonlinux");
+    let (path, _) = metadata_file(&repo, "updateinfo");
+    let repomd = std::fs::read_to_string(repo.join("repodata/repomd.xml")).unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap();
+    let listed = name.split('-').next().unwrap();
+    assert!(
+        repomd.contains(&format!(">{listed}</checksum>")),
+        "{repomd}"
+    );
+    let swapped = gzip(b"<?xml version=\"1.0\"?>\n<updates>\n</updates>\n");
+    std::fs::write(&path, &swapped).unwrap();
+    assert_refused(
+        &run_owned(&scan_args(&copy, &[])),
+        &[
+            name,
+            "not the `updateinfo` file",
+            listed,
+            &sha256_hex(&swapped),
+        ],
+    );
+    if dnf_available() {
+        let out = dnf_repoquery(dir.path(), &repo);
+        assert_ne!(
+            out.status.code(),
+            Some(0),
+            "dnf read it: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+/// How repomd.xml's `<checksum>` of primary may be written, and whether dnf (librepo) and
+/// patchscan read the repository: each case checked on real dnf. The one difference is
+/// deliberate (docs/decisions.md): an upper-case digest names the same bytes.
+#[test]
+fn repomd_checksum_forms_are_judged_as_dnf_judges_them() {
+    use sha1::Digest as _;
+    fn hex(d: &[u8]) -> String {
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    // (case, the <checksum> element for the stored primary (None: no element), patchscan
+    // reads it, dnf reads it)
+    type Form = fn(&[u8]) -> Option<String>;
+    let forms: [(&str, Form, bool, bool); 7] = [
+        ("no checksum", |_| None, true, true),
+        (
+            "sha (SHA-1)",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"sha\">{}</checksum>",
+                    hex(&sha1::Sha1::digest(b))
+                ))
+            },
+            true,
+            true,
+        ),
+        (
+            "md5",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"md5\">{}</checksum>",
+                    hex(&md5::Md5::digest(b))
+                ))
+            },
+            true,
+            true,
+        ),
+        (
+            "sha512",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"sha512\">{}</checksum>",
+                    hex(&sha2::Sha512::digest(b))
+                ))
+            },
+            true,
+            true,
+        ),
+        (
+            "SHA256 as the type",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"SHA256\">{}</checksum>",
+                    sha256_hex(b)
+                ))
+            },
+            true,
+            true,
+        ),
+        (
+            "an unknown type",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"sha3\">{}</checksum>",
+                    sha256_hex(b)
+                ))
+            },
+            false,
+            false,
+        ),
+        (
+            "upper-case hex",
+            |b| {
+                Some(format!(
+                    "<checksum type=\"sha256\">{}</checksum>",
+                    sha256_hex(b).to_uppercase()
+                ))
+            },
+            true,
+            false,
+        ),
+    ];
+    let dnf = dnf_available();
+    for (case, form, ours, theirs) in forms {
+        let (dir, copy) = bed_copy("host-a");
+        let repo = copy.join("repos/amazonlinux");
+        let (path, _) = metadata_file(&repo, "primary");
+        let stored = std::fs::read(&path).unwrap();
+        let repomd_path = repo.join("repodata/repomd.xml");
+        let repomd = std::fs::read_to_string(&repomd_path).unwrap();
+        let element = format!(
+            "<checksum type=\"sha256\">{}</checksum>",
+            sha256_hex(&stored)
+        );
+        assert!(repomd.contains(&element), "{case}: {repomd}");
+        let edited = match form(&stored) {
+            Some(new) => repomd.replacen(&element, &new, 1),
+            None => repomd.replacen(&element, "", 1),
+        };
+        std::fs::write(&repomd_path, edited).unwrap();
+        let out = run_owned(&scan_args(&copy, &[]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        if ours {
+            assert_eq!(out.status.code(), Some(0), "{case}: {err}");
+        } else {
+            assert_refused(&out, &["checksum type \"sha3\"", "repomd.xml"]);
+        }
+        if dnf {
+            let out = dnf_repoquery(dir.path(), &repo);
+            let listed = String::from_utf8_lossy(&out.stdout);
+            let read = out.status.success() && listed.contains("bash-0:");
+            assert_eq!(
+                read,
+                theirs,
+                "{case}: dnf {}: {listed}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }
 
 fn xz(bytes: &[u8]) -> Vec<u8> {

@@ -4,6 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::repomd::{gzip, metadata_file, replace_metadata};
 use common::{root, run};
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -73,22 +74,20 @@ fn truncated_gzip_updateinfo() {
     let (_d, root, repo) = host_a_copy();
     let f = data_file(&repo, "updateinfo");
     let bytes = std::fs::read(&f).unwrap();
-    std::fs::write(&f, &bytes[..bytes.len() / 2]).unwrap();
+    // repomd.xml describes the cut file, so what fails is reading it, not its checksum.
+    let (_, open) = metadata_file(&repo, "updateinfo");
+    replace_metadata(&repo, "updateinfo", &bytes[..bytes.len() / 2], &open);
     let (code, err) = scan(&root, &repo);
     assert_fails_naming(code, &err, &f, "truncated updateinfo");
+    assert!(err.contains("gzip"), "{err}");
 }
 
 #[test]
 fn malformed_primary_xml() {
     let (_d, root, repo) = host_a_copy();
     let f = data_file(&repo, "primary");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(
-        &mut gz,
-        b"<?xml version=\"1.0\"?><metadata><package><name>x</nam></package>",
-    )
-    .unwrap();
-    std::fs::write(&f, gz.finish().unwrap()).unwrap();
+    let xml = b"<?xml version=\"1.0\"?><metadata><package><name>x</nam></package>";
+    replace_metadata(&repo, "primary", &gzip(xml), xml);
     let (code, err) = scan(&root, &repo);
     assert_fails_naming(code, &err, &f, "malformed primary");
     assert!(err.contains("line 1, column"), "{err}");

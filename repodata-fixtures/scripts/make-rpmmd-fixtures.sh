@@ -134,8 +134,9 @@ modifyrepo_c --mdtype updateinfo "$work/updateinfo.xml" "$out/tiny/repodata" >/d
 modifyrepo_c --mdtype modules "$work/modules.yaml" "$out/tiny/repodata" >/dev/null
 rm -f "$out"/tiny/*.rpm # the metadata is what the tests read; keep the fixture small
 
-# --- the same repository with zstd metadata (createrepo_c refuses zstd): recompress and
-# point repomd.xml at the new names. Checksums in repomd are left stale: we do not check them.
+# --- the same repository with zstd metadata (createrepo_c refuses zstd): recompress, point
+# repomd.xml at the new names and give it their checksums and sizes (patchscan checks them, as
+# dnf does). The names keep createrepo_c's digest prefix of the gzip files.
 cp -r "$out/tiny" "$out/tiny-zstd"
 cd "$out/tiny-zstd/repodata"
 for kind in primary updateinfo; do
@@ -144,8 +145,10 @@ for kind in primary updateinfo; do
     new=${old%.*}.zst
     "$(case "$old" in *.gz) echo zcat;; *.xz) echo xzcat;; *.bz2) echo bzcat;; *.zst) echo zstdcat;; esac)" "$old" |
         zstd -q -19 -o "$new"
+    oldsum=$(sha256sum "$old" | cut -d' ' -f1)
+    oldsize=$(wc -c < "$old")
     rm "$old"
-    sed -i "s|$old|$new|" repomd.xml
+    sed -i "s|$old|$new|; s|>$oldsum</checksum>|>$(sha256sum "$new" | cut -d' ' -f1)</checksum>|; s|<size>$oldsize</size>|<size>$(wc -c < "$new")</size>|" repomd.xml
 done
 
 # --- one updateinfo in every format, each under a misleading name

@@ -5,6 +5,7 @@ pub mod apt;
 pub mod beds;
 pub mod corpus;
 pub mod dnf;
+pub mod repomd;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

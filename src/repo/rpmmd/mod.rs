@@ -172,6 +172,19 @@ pub enum RpmMdError {
         /// Where it was looked for.
         path: PathBuf,
     },
+    /// A metadata file's digest is not the one repomd.xml lists.
+    #[error(transparent)]
+    NotAsListed(Box<repomd::NotAsListed>),
+    /// repomd.xml gives a checksum of a type no tool knows, so the file cannot be checked.
+    #[error("{}: the `{data_type}` checksum type {algorithm:?} is none of md5, sha, sha1, sha224, sha256, sha384, sha512, so the file cannot be checked (dnf refuses it: \"Unknown checksum type\")", .repomd.display())]
+    UnknownChecksum {
+        /// The repomd.xml.
+        repomd: PathBuf,
+        /// The data type whose checksum it is.
+        data_type: String,
+        /// The type as written.
+        algorithm: String,
+    },
     /// repomd.xml lists neither `primary` nor `primary_db`, so there are no packages to read.
     #[error("{path}: lists neither `primary` nor `primary_db` metadata")]
     NoPrimary {
@@ -244,29 +257,42 @@ pub fn read_repository_in(dir: &Path, place: Place<'_>) -> Result<RepoMetadata, 
         }
     };
     let repomd = RepoMd::read(&repomd_path)?;
-    let locate = |data: &RepoMdData| data.local_path(dir, &repomd_path, place);
-    let primary_path = if let Some(data) = repomd.primary() {
+    // Each file is found, then held against repomd.xml's checksum before it is read.
+    fn found<'d>(
+        data: &'d RepoMdData,
+        dir: &Path,
+        repomd: &Path,
+        place: Place<'_>,
+    ) -> Result<(PathBuf, &'d RepoMdData), RpmMdError> {
+        Ok((data.local_path(dir, repomd, place)?, data))
+    }
+    let locate = |data| found(data, dir, &repomd_path, place);
+    let checked = |(path, data): (PathBuf, &RepoMdData)| {
+        data.verify(&path, &repomd_path)?;
+        Ok::<_, RpmMdError>(path)
+    };
+    let primary = if let Some(data) = repomd.primary() {
         Ok(locate(data)?)
     } else if let Some(data) = repomd.primary_db() {
         Err(locate(data)?)
     } else {
         return Err(RpmMdError::NoPrimary { path: repomd_path });
     };
-    let updateinfo_path = repomd.updateinfo().map(locate).transpose()?;
-    let modules_path = repomd.modules().map(locate).transpose()?;
-    // The files are independent: read them on two cores.
+    let updateinfo = repomd.updateinfo().map(locate).transpose()?;
+    let modules = repomd.modules().map(locate).transpose()?;
+    // The files are independent: check and read them on two cores.
     let (packages, (advisories, modules)) = rayon::join(
-        || match &primary_path {
-            Ok(xml) => primary::read_primary_xml(xml),
-            Err(db) => primary::read_primary_db(db),
+        || match primary {
+            Ok(xml) => primary::read_primary_xml(&checked(xml)?),
+            Err(db) => primary::read_primary_db(&checked(db)?),
         },
         || {
-            let advisories = match &updateinfo_path {
-                Some(p) => updateinfo::read_updateinfo(p),
+            let advisories = match updateinfo {
+                Some(found) => checked(found).and_then(|p| updateinfo::read_updateinfo(&p)),
                 None => Ok(Vec::new()),
             };
-            let modules = match &modules_path {
-                Some(p) => modules::read_modules(p),
+            let modules = match modules {
+                Some(found) => checked(found).and_then(|p| modules::read_modules(&p)),
                 None => Ok((Vec::new(), Vec::new())),
             };
             (advisories, modules)

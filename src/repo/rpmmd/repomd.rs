@@ -2,6 +2,7 @@
 //!
 //! Small (a few KB), so it is read whole with roxmltree.
 
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use super::RpmMdError;
@@ -177,6 +178,121 @@ impl RepoMdData {
             path: dir.join(relative),
         })
     }
+}
+
+/// The digest algorithms repomd files name (librepo's set; the `type` attribute is compared
+/// without regard to case, as librepo does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Algorithm {
+    Md5,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl Algorithm {
+    fn named(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "md5" => Self::Md5,
+            "sha" | "sha1" => Self::Sha1,
+            "sha224" => Self::Sha224,
+            "sha256" => Self::Sha256,
+            "sha384" => Self::Sha384,
+            "sha512" => Self::Sha512,
+            _ => return None,
+        })
+    }
+
+    /// The digest of everything `reader` yields, as lowercase hex.
+    fn digest(self, reader: &mut dyn Read) -> io::Result<String> {
+        fn run<D: sha2::Digest>(reader: &mut dyn Read) -> io::Result<String> {
+            let mut hasher = D::new();
+            let mut buf = vec![0u8; 256 << 10];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => hasher.update(&buf[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect())
+        }
+        match self {
+            Self::Md5 => run::<md5::Md5>(reader),
+            Self::Sha1 => run::<sha1::Sha1>(reader),
+            Self::Sha224 => run::<sha2::Sha224>(reader),
+            Self::Sha256 => run::<sha2::Sha256>(reader),
+            Self::Sha384 => run::<sha2::Sha384>(reader),
+            Self::Sha512 => run::<sha2::Sha512>(reader),
+        }
+    }
+}
+
+impl RepoMdData {
+    /// Holds the file at `path` (this entry's, as [`RepoMdData::local_path`] found it) against
+    /// the `<checksum>` repomd.xml gives for it, as dnf does before it reads a repository:
+    /// a file that differs is an error naming both digests, and so is a checksum type no
+    /// tool knows. An entry without `<checksum>` is not checked (dnf accepts it);
+    /// `<open-checksum>` is not checked either (dnf does not check it). The digest's hex is
+    /// compared without regard to case or surrounding space, where dnf compares the text
+    /// (see docs/decisions.md).
+    pub fn verify(&self, path: &Path, repomd: &Path) -> Result<(), RpmMdError> {
+        let Some(expected) = &self.checksum else {
+            return Ok(());
+        };
+        let Some(algorithm) = Algorithm::named(&expected.algorithm) else {
+            return Err(RpmMdError::UnknownChecksum {
+                repomd: repomd.to_path_buf(),
+                data_type: self.kind.clone(),
+                algorithm: expected.algorithm.clone(),
+            });
+        };
+        let limit = crate::repo::compress::metadata_limit();
+        let (mut file, _) = crate::host::rootfs::open_regular(path, limit)
+            .map_err(crate::repo::compress::CompressError::from)?;
+        let found = algorithm
+            .digest(&mut (&mut file).take(limit.saturating_add(1)))
+            .map_err(|source| RpmMdError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if found.eq_ignore_ascii_case(expected.value.trim()) {
+            return Ok(());
+        }
+        Err(RpmMdError::NotAsListed(Box::new(NotAsListed {
+            path: path.to_path_buf(),
+            repomd: repomd.to_path_buf(),
+            data_type: self.kind.clone(),
+            algorithm: expected.algorithm.clone(),
+            listed: expected.value.clone(),
+            found,
+        })))
+    }
+}
+
+/// A metadata file that is not the one repomd.xml names.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: not the `{data_type}` file {} names: its {algorithm} is {found}, repomd.xml lists {listed:?} (truncated, damaged, or from another update than repomd.xml; dnf refuses such a repository)", .path.display(), .repomd.display())]
+pub struct NotAsListed {
+    /// The metadata file.
+    pub path: PathBuf,
+    /// The repomd.xml naming it.
+    pub repomd: PathBuf,
+    /// Its data type (`primary`, `updateinfo`, …).
+    pub data_type: String,
+    /// The checksum type as written.
+    pub algorithm: String,
+    /// The digest repomd.xml lists.
+    pub listed: String,
+    /// The file's digest.
+    pub found: String,
 }
 
 /// A repomd timestamp: integer seconds, sometimes written with a fraction.

@@ -15,7 +15,7 @@ fn capture() -> PathBuf {
 
 fn xz_decompress(path: &Path) -> Vec<u8> {
     let mut out = Vec::new();
-    patchscan::repo::compress::open(path)
+    patchscan::files::compress::open(path)
         .expect("open")
         .read_to_end(&mut out)
         .expect("decompress");

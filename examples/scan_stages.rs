@@ -70,7 +70,7 @@ fn main() -> anyhow::Result<()> {
     let raw = |p: &Path| -> usize {
         let mut out = Vec::new();
         std::io::Read::read_to_end(
-            &mut patchscan::repo::compress::open(p).expect("open"),
+            &mut patchscan::files::compress::open(p).expect("open"),
             &mut out,
         )
         .expect("read");
@@ -88,7 +88,7 @@ fn main() -> anyhow::Result<()> {
         updateinfo::read_updateinfo(&updateinfo_path).expect("updateinfo")
     });
     println!("updateinfo           {} ({} advisories)", ms(t), adv.len());
-    let db = patchscan::host::rpmdb::find_rpmdb(&patchscan::host::rootfs::RootFs::new(&root)?)?;
+    let db = patchscan::host::rpmdb::find_rpmdb(&patchscan::files::rootfs::RootFs::new(&root)?)?;
     let (t, installed) = best(rounds, || {
         patchscan::host::rpmdb::read_rpmdb(&db).expect("rpmdb")
     });

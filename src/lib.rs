@@ -4,10 +4,12 @@
 //! update index ([`repo`]); the engine holds a [`baseline`] against both and decides one state
 //! per patch; reporters render those decisions. See README.md for the data flow.
 
+pub mod apt_sources;
 pub mod baseline;
 pub mod cli;
 pub mod deb822;
 pub mod engine;
+pub mod files;
 pub mod fleet;
 pub mod host;
 pub mod repo;

@@ -1,22 +1,21 @@
-//! One host, end to end: identify it, read what is installed, read its repositories into an
-//! update index, evaluate the baseline and build the report.
+//! One host, end to end: identify it, read what is installed and its repository set side by
+//! side, evaluate the baseline and build the report. The pipeline only: host facts are read by
+//! [`crate::host::facts`], repository sets by [`crate::repo::set`].
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::PathBuf;
 
 use crate::baseline::{self, OperatingSystem, OsFamily};
 use crate::engine::approval::Context;
 use crate::engine::decision::HostOptions;
-use crate::engine::rpm::{self, InstalledView};
-use crate::host::dpkg::{self, InstalledDeb};
-use crate::host::os::{self, OsIdentity};
-use crate::host::rootfs::RootFs;
-use crate::host::rpmdb::{self, InstalledRpm};
-use crate::repo::apt::{self, AptIndex, AptSelection, SourceEntry};
+use crate::engine::rpm;
+use crate::files::rootfs::RootFs;
+use crate::host::facts::{self, HostError, HostFacts, Installed};
+use crate::host::source::Overrides;
+use crate::repo::apt::{AptIndex, AptSelection};
 use crate::repo::index::UpdateIndex;
-use crate::repo::Place;
+use crate::repo::set::{self, RepoIndex, RepoSetError};
 use crate::report::model::{HostReport, ReportContext, RepositoryRecord};
-use crate::version::Nevra;
 use crate::vocab::time::format_time;
 
 /// What to scan and how.
@@ -37,246 +36,30 @@ pub struct ScanOptions {
 /// Why a host could not be scanned.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    /// Its facts could not be read.
     #[error(transparent)]
-    RootFs(#[from] crate::host::rootfs::RootFsError),
+    Host(#[from] HostError),
+    /// Its repository set could not be read.
     #[error(transparent)]
-    Os(#[from] os::OsError),
-    #[error(
-        "{0}: no etc/os-release, usr/lib/os-release or etc/system-release; pass --os and --product"
-    )]
-    NoOsRelease(PathBuf),
+    RepoSet(#[from] RepoSetError),
+    #[error(transparent)]
+    RootFs(#[from] crate::files::rootfs::RootFsError),
     #[error(transparent)]
     Baseline(#[from] baseline::BaselineError),
     #[error("{0} has no predefined default baseline; pass --baseline")]
     NoDefaultBaseline(OperatingSystem),
-    #[error("{0} hosts are not scanned by patchscan (it evaluates Linux baselines only)")]
-    Unsupported(OperatingSystem),
-    #[error(transparent)]
-    Dpkg(#[from] dpkg::DpkgError),
-    #[error("{}: no dpkg database (var/lib/dpkg/status or var/lib/dpkg/status.d/)", .0.display())]
-    NoDpkg(PathBuf),
-    #[error(transparent)]
-    Apt(#[from] apt::AptError),
-    #[error("{root}: no apt lists: none given with --repo and {looked} is missing or holds no *_Packages files (a host whose lists were cleaned must not look compliant; run `apt-get update` on it or pass --repo)")]
-    NoAptLists { root: PathBuf, looked: String },
     #[error("{root}: none of the apt lists in {lists} belongs to a source configured in etc/apt/sources.list, sources.list.d/*.list or *.sources ({configured} configured; run `apt-get update` on the host, or pass --repo)")]
     NoConfiguredLists {
         root: PathBuf,
         lists: String,
         configured: usize,
     },
-    #[error(transparent)]
-    RpmDb(#[from] rpmdb::RpmDbError),
-    #[error(transparent)]
-    Repo(#[from] crate::repo::rpmmd::RpmMdError),
-    #[error("package family {0:?} has no repository reader yet")]
-    UnsupportedFamily(OsFamily),
     #[error("{origin}: a {host:?}-family host cannot be evaluated against {index:?}-family repositories")]
     FamilyMismatch {
         origin: String,
         host: OsFamily,
         index: OsFamily,
     },
-    #[error("{root}: no repository metadata: none given with --repo and no cache under {looked} (a host whose cache was cleaned must not look compliant; run `dnf makecache` on it or pass --repo)")]
-    NoRepositories { root: PathBuf, looked: String },
-    #[error("{path}: {message}")]
-    ModuleState { path: PathBuf, message: String },
-}
-
-impl InstalledView for InstalledRpm {
-    fn nevra(&self) -> &Nevra {
-        &self.nevra
-    }
-    fn install_time(&self) -> Option<i64> {
-        self.install_time
-    }
-}
-
-/// Identifies the host from its files, with `--os`/`--product` overrides.
-pub fn identify(root: &RootFs, opts: &ScanOptions) -> Result<OsIdentity, ScanError> {
-    let from_files = || -> Result<OsIdentity, ScanError> {
-        for rel in ["etc/os-release", "usr/lib/os-release"] {
-            if root.resolve(rel).is_ok() {
-                let (path, text) = root.read_to_string(rel)?;
-                let fields = os::parse_os_release(&text, &path)?;
-                return Ok(os::identify(&fields, &path)?);
-            }
-        }
-        if root.resolve("etc/system-release").is_ok() {
-            let (path, text) = root.read_to_string("etc/system-release")?;
-            return Ok(os::identify(&os::system_release_fields(&text), &path)?);
-        }
-        Err(ScanError::NoOsRelease(root.path().to_path_buf()))
-    };
-    crate::host::source::Overrides {
-        os: opts.os,
-        product: opts.product.clone(),
-    }
-    .identify(from_files)
-}
-
-/// The repository directories of the host's own package-manager cache, each resolved inside
-/// the root (a link out of the root is not followed), and what was looked for.
-pub fn cached_repositories(root: &RootFs) -> (Vec<PathBuf>, String) {
-    let place = Place::Root(root);
-    let mut found: Vec<PathBuf> = Vec::new();
-    let mut add = |dir: PathBuf| {
-        if !found.contains(&dir) {
-            found.push(dir);
-        }
-    };
-    let looked = "var/cache/dnf/*/, var/cache/yum/**/, var/cache/zypp/raw/*/".to_string();
-    let subdirs = |dir: &Path| -> Vec<PathBuf> {
-        place.names(dir).map_or_else(
-            |_| Vec::new(),
-            |(dir, names)| {
-                names
-                    .iter()
-                    .filter_map(|n| place.dir(&dir.join(n)))
-                    .collect()
-            },
-        )
-    };
-    for base in ["var/cache/dnf", "var/cache/zypp/raw"] {
-        if let Ok(dir) = root.resolve(base) {
-            for d in subdirs(&dir) {
-                if place.file(&d.join("repodata/repomd.xml")).is_some() {
-                    add(d);
-                }
-            }
-        }
-    }
-    // yum: var/cache/yum/<basearch>/<releasever>/<repo>/repomd.xml (no repodata/ level).
-    if let Ok(dir) = root.resolve("var/cache/yum") {
-        let mut stack = vec![(dir, 0)];
-        while let Some((d, depth)) = stack.pop() {
-            if place.file(&d.join("repomd.xml")).is_some()
-                || place.file(&d.join("repodata/repomd.xml")).is_some()
-            {
-                add(d);
-                continue;
-            }
-            if depth < 4 {
-                stack.extend(subdirs(&d).into_iter().map(|s| (s, depth + 1)));
-            }
-        }
-    }
-    (found, looked)
-}
-
-/// Enabled/disabled module streams from `etc/dnf/modules.d/*.module`.
-pub fn module_state(
-    root: &RootFs,
-) -> Result<(HashMap<String, String>, HashSet<String>), ScanError> {
-    let mut enabled = HashMap::new();
-    let mut disabled = HashSet::new();
-    let Ok((_, names)) = root.read_dir("etc/dnf/modules.d") else {
-        return Ok((enabled, disabled));
-    };
-    for file in names {
-        if Path::new(&file).extension().is_none_or(|x| x != "module") {
-            continue;
-        }
-        let rel = Path::new("etc/dnf/modules.d").join(&file);
-        // The name need not be UTF-8 (dnf reads the file's own [section] and name=).
-        let (path, text) = root
-            .read_to_string(&rel)
-            .map_err(|err| ScanError::ModuleState {
-                path: root.path().join(&rel),
-                message: err.to_string(),
-            })?;
-        add_module_file(&text, &path, &mut enabled, &mut disabled)?;
-    }
-    Ok((enabled, disabled))
-}
-
-/// Adds one dnf module state file's verdict (`[name]`, `name=`, `stream=`, `state=`).
-pub fn add_module_file(
-    text: &str,
-    path: &Path,
-    enabled: &mut HashMap<String, String>,
-    disabled: &mut HashSet<String>,
-) -> Result<(), ScanError> {
-    let mut name = None;
-    let mut fields = HashMap::new();
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[') && line.ends_with(']') {
-            name = Some(line[1..line.len() - 1].to_string());
-        } else if let Some((k, v)) = line.split_once('=') {
-            fields.insert(k.trim().to_string(), v.trim().to_string());
-        }
-    }
-    let Some(name) = fields.get("name").cloned().or(name) else {
-        return Err(ScanError::ModuleState {
-            path: path.to_path_buf(),
-            message: "no [section] or name= line".into(),
-        });
-    };
-    match fields.get("state").map(String::as_str) {
-        Some("enabled") => {
-            if let Some(stream) = fields.get("stream").filter(|s| !s.is_empty()) {
-                enabled.insert(name, stream.clone());
-            }
-        }
-        Some("disabled") => {
-            disabled.insert(name);
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// What is installed on a host, in its package family's terms.
-#[derive(Debug, Clone)]
-pub enum Installed {
-    /// RPM family and SUSE: the rpmdb's packages.
-    Rpm(Vec<InstalledRpm>),
-    /// Debian, Ubuntu, Raspberry Pi OS: dpkg's truly installed packages, and the apt sources
-    /// the host configures (`None`: unknown, e.g. an inventory file — every list counts).
-    Deb {
-        packages: Vec<InstalledDeb>,
-        sources: Option<Vec<SourceEntry>>,
-    },
-}
-
-impl Installed {
-    /// How many packages are installed.
-    pub fn len(&self) -> usize {
-        match self {
-            Installed::Rpm(p) => p.len(),
-            Installed::Deb { packages, .. } => packages.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Facts about one host: who it is and what is installed. Built from a root directory by
-/// [`read_host`], or by other sources (archives, inventory files) from their own bytes.
-#[derive(Debug, Clone)]
-pub struct HostFacts {
-    pub identity: OsIdentity,
-    pub installed: Installed,
-    /// Enabled module streams (`etc/dnf/modules.d/*.module`), module → stream.
-    pub enabled_streams: HashMap<String, String>,
-    /// Modules explicitly disabled.
-    pub disabled_modules: HashSet<String>,
-    /// The host's own name (`etc/hostname`), when it has one.
-    pub host_name: Option<String>,
-    /// Where the facts came from (a root path, an archive, an inventory file).
-    pub origin: String,
-}
-
-/// A repository set's parsed metadata: read once, then shared read-only (it is `Send + Sync`)
-/// by every host evaluated against it.
-#[derive(Debug)]
-pub enum RepoIndex {
-    /// rpm-md repositories (dnf, yum, zypper).
-    Rpm(UpdateIndex),
-    /// apt lists (Debian, Ubuntu, Raspberry Pi OS).
-    Apt(AptIndex),
 }
 
 /// How one host is evaluated and reported, beyond its facts.
@@ -308,88 +91,6 @@ pub fn baseline_for(
     match spec {
         Some(spec) => Ok(baseline::load_for_os(spec, os)?),
         None => baseline::predefined::default_for(os).ok_or(ScanError::NoDefaultBaseline(os)),
-    }
-}
-
-/// Fails for operating systems `scan` cannot evaluate yet.
-fn check_supported(os: OperatingSystem) -> Result<(), ScanError> {
-    if matches!(os.family(), OsFamily::Rpm | OsFamily::Suse | OsFamily::Apt) {
-        Ok(())
-    } else {
-        Err(ScanError::Unsupported(os))
-    }
-}
-
-/// Reads what is installed on an identified host root, and its module state and name.
-pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, ScanError> {
-    check_supported(identity.operating_system)?;
-    let (installed, (enabled_streams, disabled_modules)) = match identity.operating_system.family()
-    {
-        OsFamily::Apt => {
-            let db =
-                dpkg::find(root).ok_or_else(|| ScanError::NoDpkg(root.path().to_path_buf()))?;
-            let packages = dpkg::read_installed(root, &db)?;
-            let sources = apt::sources::read_root_sources(root)?;
-            (Installed::Deb { packages, sources }, Default::default())
-        }
-        _ => (
-            Installed::Rpm(rpmdb::read_host_rpmdb(root)?),
-            module_state(root)?,
-        ),
-    };
-    Ok(HostFacts {
-        identity,
-        installed,
-        enabled_streams,
-        disabled_modules,
-        host_name: host_name(root),
-        origin: root.path().display().to_string(),
-    })
-}
-
-/// Identifies a host root and reads its facts.
-pub fn read_host(root: &RootFs, opts: &ScanOptions) -> Result<HostFacts, ScanError> {
-    let identity = identify(root, opts)?;
-    read_host_as(root, identity)
-}
-
-/// Reads an RPM-family host root's own repository cache (dnf, yum, zypp), through the root.
-pub fn load_cached_repositories(root: &RootFs) -> Result<RepoIndex, ScanError> {
-    let (found, looked) = cached_repositories(root);
-    if found.is_empty() {
-        return Err(ScanError::NoRepositories {
-            root: root.path().to_path_buf(),
-            looked,
-        });
-    }
-    Ok(RepoIndex::Rpm(load_index_in(&found, Place::Root(root))?))
-}
-
-/// Reads a repository set for hosts of one package family.
-pub fn load_repo_set(family: OsFamily, dirs: &[PathBuf]) -> Result<RepoIndex, ScanError> {
-    match family {
-        OsFamily::Rpm | OsFamily::Suse => Ok(RepoIndex::Rpm(load_index(dirs)?)),
-        OsFamily::Apt => Ok(RepoIndex::Apt(apt::load_repos(dirs)?)),
-        _ => Err(ScanError::UnsupportedFamily(family)),
-    }
-}
-
-/// Reads a Debian/Ubuntu root's own lists (`var/lib/apt/lists`); which of them count is
-/// decided per host by its sources (see [`AptIndex::host_lists`]).
-pub fn load_host_apt_lists(root: &RootFs) -> Result<RepoIndex, ScanError> {
-    let looked = "var/lib/apt/lists".to_string();
-    let no_lists = || ScanError::NoAptLists {
-        root: root.path().to_path_buf(),
-        looked: looked.clone(),
-    };
-    let dir = apt::root_lists_dir(root).ok_or_else(no_lists)?;
-    match apt::load_lists_dir_in(&dir, Place::Root(root)) {
-        Ok(mut index) => {
-            index.host_lists = true;
-            Ok(RepoIndex::Apt(index))
-        }
-        Err(apt::AptError::NoLists { .. }) => Err(no_lists()),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -684,16 +385,20 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
 
 fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex), ScanError> {
     let root = RootFs::new(&opts.root)?;
-    let identity = identify(&root, opts)?;
+    let overrides = Overrides {
+        os: opts.os,
+        product: opts.product.clone(),
+    };
+    let identity = facts::identify(&root, &overrides)?;
     let os = identity.operating_system;
-    check_supported(os)?;
+    facts::check_supported(os)?;
     let loaded = baseline_for(opts.baseline.as_deref(), os)?;
     let load_index = || match (os.family(), opts.repos.is_empty()) {
-        (OsFamily::Apt, true) => load_host_apt_lists(&root),
-        (OsFamily::Rpm | OsFamily::Suse, true) => load_cached_repositories(&root),
-        (family, _) => load_repo_set(family, &opts.repos),
+        (OsFamily::Apt, true) => set::load_host_apt_lists(&root),
+        (OsFamily::Rpm | OsFamily::Suse, true) => set::load_cached_repositories(&root),
+        (family, _) => set::load_repo_set(family, &opts.repos),
     };
-    let (facts, index) = rayon::join(|| read_host_as(&root, identity), load_index);
+    let (facts, index) = rayon::join(|| facts::read_host_as(&root, identity), load_index);
     let (facts, index) = (facts?, index?);
     let report = evaluate(&facts, &index, &loaded, &opts.eval)?;
     Ok((report, facts, index))
@@ -707,30 +412,4 @@ pub fn scan_and_exit(opts: &ScanOptions) -> Result<HostReport, ScanError> {
     std::mem::forget(facts);
     std::mem::forget(index);
     Ok(report)
-}
-
-fn host_name(root: &RootFs) -> Option<String> {
-    root.read_to_string("etc/hostname")
-        .ok()
-        .map(|(_, s)| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
-/// Reads repository directories into one update index.
-pub fn load_index(dirs: &[PathBuf]) -> Result<UpdateIndex, ScanError> {
-    load_index_in(dirs, Place::Scanner)
-}
-
-/// [`load_index`] for directories in `place` (a host root's cache).
-pub fn load_index_in(dirs: &[PathBuf], place: Place<'_>) -> Result<UpdateIndex, ScanError> {
-    use rayon::prelude::*;
-    let repos: Vec<_> = dirs
-        .par_iter()
-        .map(|dir| crate::repo::rpmmd::read_repository_in(dir, place))
-        .collect::<Result<_, _>>()?;
-    let mut index = UpdateIndex::default();
-    for meta in repos {
-        index.add_rpm_repository(meta);
-    }
-    Ok(index)
 }

@@ -6,8 +6,9 @@ mod common;
 
 use std::path::Path;
 
+use patchscan::apt_sources as sources;
 use patchscan::host::dpkg;
-use patchscan::repo::apt::{packages, release, sources};
+use patchscan::repo::apt::{packages, release};
 
 /// xorshift64*: reproducible mutations without a dependency.
 struct Rng(u64);

@@ -119,7 +119,7 @@ fn status_files_read_as_a_fresh_dpkg_query_reads_them() {
 
 #[test]
 fn distroless_status_d_packages_are_installed() {
-    let root = patchscan::host::rootfs::RootFs::new(common::fixture("dpkg/distroless")).unwrap();
+    let root = patchscan::files::rootfs::RootFs::new(common::fixture("dpkg/distroless")).unwrap();
     let db = dpkg::find(&root).expect("status.d found");
     assert!(!db.status && db.status_d);
     let ps = dpkg::read_installed(&root, &db).unwrap();

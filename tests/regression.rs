@@ -737,7 +737,7 @@ fn a_non_utf8_name_in_status_d_is_read() {
     let status_d = host.join("var/lib/dpkg/status.d");
     let name = std::ffi::OsStr::from_bytes(b"libsqlite3-0-\xff");
     std::fs::rename(status_d.join("libsqlite3-0"), status_d.join(name)).unwrap();
-    let root = patchscan::host::rootfs::RootFs::new(&host).unwrap();
+    let root = patchscan::files::rootfs::RootFs::new(&host).unwrap();
     let db = patchscan::host::dpkg::find(&root).unwrap();
     let got: Vec<String> = patchscan::host::dpkg::read_installed(&root, &db)
         .unwrap()
@@ -760,8 +760,8 @@ fn a_non_utf8_module_file_name_is_read() {
         "[nodejs]\nname=nodejs\nstream=20\nprofiles=\nstate=enabled\n",
     )
     .unwrap();
-    let root = patchscan::host::rootfs::RootFs::new(copy.join("root")).unwrap();
-    let (enabled, _) = patchscan::scan::module_state(&root).unwrap();
+    let root = patchscan::files::rootfs::RootFs::new(copy.join("root")).unwrap();
+    let (enabled, _) = patchscan::host::facts::module_state(&root).unwrap();
     assert_eq!(enabled.get("nodejs").map(String::as_str), Some("20"));
     let out = run_owned(&scan_args(&copy, &[]));
     assert_eq!(
@@ -963,7 +963,7 @@ fn an_apt_list_bomb_is_refused_past_the_metadata_limit() {
     let (_dir, lists, args) = apt_host_copy();
     let list = lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4");
     let mut bomb = vec![b'\n'; 3 * LIMIT as usize];
-    patchscan::repo::compress::open(&list)
+    patchscan::files::compress::open(&list)
         .unwrap()
         .read_to_end(&mut bomb)
         .unwrap();
@@ -1164,7 +1164,7 @@ fn a_primary_db_whose_packages_is_a_view_is_an_error() {
     let (path, _) = metadata_file(&repo, "primary_db");
     let db = dir.path().join("primary.sqlite");
     let mut plain = Vec::new();
-    patchscan::repo::compress::open(&path)
+    patchscan::files::compress::open(&path)
         .unwrap()
         .read_to_end(&mut plain)
         .unwrap();
@@ -1364,7 +1364,7 @@ fn first_stanzas(text: &[u8], n: usize) -> Vec<u8> {
 
 fn decompressed(path: &Path) -> Vec<u8> {
     let mut out = Vec::new();
-    patchscan::repo::compress::open(path)
+    patchscan::files::compress::open(path)
         .unwrap()
         .read_to_end(&mut out)
         .unwrap();

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use patchscan::host::rootfs::RootFs;
+use patchscan::files::rootfs::RootFs;
 use patchscan::host::rpmdb::{find_rpmdb, read_rpmdb, InstalledRpm, RpmDbError, RpmDbFormat};
 
 fn fixture(rel: &str) -> PathBuf {

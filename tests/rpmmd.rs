@@ -7,7 +7,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use patchscan::repo::compress;
+use patchscan::files::compress;
 use patchscan::repo::rpmmd::{
     self, parse_metadata_date, primary, read_repository, updateinfo, Advisory, RepoMd, RpmMdError,
 };

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::exit;
+use crate::files::rootfs::RootFs;
 use crate::host::dpkg;
-use crate::host::rootfs::RootFs;
 use crate::host::rpmdb;
 use crate::report::table::Padded;
 use crate::vocab::time::format_time;

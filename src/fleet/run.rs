@@ -13,9 +13,11 @@ use rayon::prelude::*;
 
 use crate::engine::rpm::SharedVerdicts;
 use crate::fleet::manifest::{HostEntry, Manifest};
+use crate::host::facts::HostFacts;
 use crate::host::source::{HostSource, SourceKind};
+use crate::repo::set::{self, RepoIndex, RepoSetError};
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
-use crate::scan::{self, EvalOptions, HostFacts, RepoIndex, ScanError};
+use crate::scan::{self, EvalOptions};
 use crate::vocab::status::ComplianceStatus;
 
 /// The default for [`RunOptions::host_timeout`]: far above any real host (a 3,000-package
@@ -75,7 +77,7 @@ pub enum FleetError {
     RepoSet {
         id: String,
         #[source]
-        source: ScanError,
+        source: RepoSetError,
     },
     #[error(transparent)]
     Report(#[from] ReportError),
@@ -89,7 +91,7 @@ fn load_sets(manifest: &Manifest) -> Result<HashMap<String, Arc<RepoIndex>>, Fle
         .repo_sets
         .par_iter()
         .map(|set| {
-            scan::load_repo_set(set.family(), &set.repos)
+            set::load_repo_set(set.family(), &set.repos)
                 .map(|index| (set.id.clone(), Arc::new(index)))
                 .map_err(|source| FleetError::RepoSet {
                     id: set.id.clone(),

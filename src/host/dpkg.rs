@@ -13,7 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::deb822::{self, Paragraph, Reader};
-use crate::host::rootfs::RootFs;
+use crate::files::rootfs::RootFs;
 use crate::version::DebVersion;
 
 /// Why dpkg's database could not be read.
@@ -42,7 +42,7 @@ pub enum DpkgError {
     NothingInstalled { path: PathBuf },
     /// A file of the root could not be reached or read.
     #[error(transparent)]
-    Root(#[from] crate::host::rootfs::RootFsError),
+    Root(#[from] crate::files::rootfs::RootFsError),
 }
 
 /// The first word of `Status:`: what the administrator asked for.

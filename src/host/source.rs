@@ -27,10 +27,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::files::rootfs::{RootFs, RootFsError};
+use crate::host::facts::{self, HostError, HostFacts, Installed};
 use crate::host::os;
-use crate::host::rootfs::{RootFs, RootFsError};
 use crate::host::rpmdb::InstalledRpm;
-use crate::scan::{self, HostFacts, Installed, ScanError, ScanOptions};
 use crate::version::{Nevra, RpmEvr};
 use crate::vocab::os::OperatingSystem;
 
@@ -79,7 +79,7 @@ pub enum SourceError {
     #[error(transparent)]
     RootFs(#[from] RootFsError),
     #[error(transparent)]
-    Scan(#[from] ScanError),
+    Host(#[from] HostError),
 }
 
 /// A host source: a path and what it is.
@@ -134,7 +134,7 @@ impl HostSource {
             SourceKind::Root
         } else {
             // Only a regular file: a FIFO given as a host would block the open for ever.
-            let (file, _) = crate::host::rootfs::open_regular(path, u64::MAX)?;
+            let (file, _) = crate::files::rootfs::open_regular(path, u64::MAX)?;
             let mut head = Vec::with_capacity(512);
             file.take(512).read_to_end(&mut head).map_err(io_err)?;
             let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
@@ -156,23 +156,21 @@ impl HostSource {
 
     /// Reads the host's facts.
     pub fn read(&self, overrides: &Overrides) -> Result<HostFacts, SourceError> {
-        let opts = ScanOptions {
-            os: overrides.os,
-            product: overrides.product.clone(),
-            ..Default::default()
-        };
         match self.kind {
-            SourceKind::Root => Ok(scan::read_host(&RootFs::new(&self.path)?, &opts)?),
-            SourceKind::Archive => Ok(scan::read_host(&RootFs::from_tar(&self.path)?, &opts)?),
+            SourceKind::Root => Ok(facts::read_host(&RootFs::new(&self.path)?, overrides)?),
+            SourceKind::Archive => {
+                let root = RootFs::from_tar(&self.path, crate::host::kept_in_archives)?;
+                Ok(facts::read_host(&root, overrides)?)
+            }
             SourceKind::Inventory => {
-                let (file, _) = crate::host::rootfs::open_regular(
+                let (file, _) = crate::files::rootfs::open_regular(
                     &self.path,
-                    crate::host::rootfs::MAX_FILE_BYTES,
+                    crate::files::rootfs::MAX_FILE_BYTES,
                 )?;
-                let bytes = crate::host::rootfs::read_all(
+                let bytes = crate::files::rootfs::read_all(
                     file,
                     &self.path,
-                    crate::host::rootfs::MAX_FILE_BYTES,
+                    crate::files::rootfs::MAX_FILE_BYTES,
                 )?;
                 read_inventory(&self.path, &bytes, overrides)
             }
@@ -182,7 +180,7 @@ impl HostSource {
 
 /// A compressed stream (gzip, zstd, xz, bzip2) or a tar header (`ustar` at byte 257).
 fn looks_like_tar(head: &[u8]) -> bool {
-    use crate::repo::compress::Compression;
+    use crate::files::compress::Compression;
     Compression::detect(head) != Compression::Plain
         || head.get(257..262).is_some_and(|m| m == b"ustar")
 }
@@ -282,8 +280,8 @@ pub fn read_inventory(
             "no @os-release section (or give the host's os and product in the manifest)".into(),
         )),
         Some(section) => {
-            let fields = os::parse_os_release(&section.body, path).map_err(ScanError::from)?;
-            Ok(os::identify(&fields, path).map_err(ScanError::from)?)
+            let fields = os::parse_os_release(&section.body, path).map_err(HostError::from)?;
+            Ok(os::identify(&fields, path).map_err(HostError::from)?)
         }
     })?;
 
@@ -309,14 +307,14 @@ pub fn read_inventory(
         let mut block = String::new();
         for line in section.body.lines() {
             if line.trim_start().starts_with('[') && !block.trim().is_empty() {
-                scan::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
+                facts::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
                 block.clear();
             }
             block.push_str(line);
             block.push('\n');
         }
         if !block.trim().is_empty() {
-            scan::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
+            facts::add_module_file(&block, path, &mut enabled_streams, &mut disabled_modules)?;
         }
     }
     let host_name = find("hostname")
@@ -407,7 +405,7 @@ fn dpkg_section(path: &Path, section: &Section<'_>) -> Result<Installed, SourceE
     let mut text = "\n".repeat(section.first_line.saturating_sub(1));
     text.push_str(&section.body);
     let mut packages = crate::host::dpkg::parse_status(text.as_bytes(), path)
-        .map_err(|e| SourceError::Scan(ScanError::from(e)))?;
+        .map_err(|e| SourceError::Host(HostError::from(e)))?;
     // dpkg-query also lists removed packages whose configuration files remain, and
     // half-installed ones: as for a root, only installed packages count.
     packages.retain(|p| p.status.is_installed());

@@ -1,14 +1,14 @@
 //! The update index: what updates a repository set offers, with their advisory attributes.
 
 pub mod apt;
-pub mod compress;
 pub mod index;
 pub mod rpmmd;
+pub mod set;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use crate::host::rootfs::RootFs;
+use crate::files::rootfs::RootFs;
 
 /// Where a repository's files are, which decides how a path to one of them is followed.
 #[derive(Debug, Clone, Copy)]

@@ -36,7 +36,7 @@ pub fn metadata_file(repo: &Path, kind: &str) -> (std::path::PathBuf, Vec<u8>) {
         .unwrap();
     let path = repo.join(href);
     let mut open = Vec::new();
-    patchscan::repo::compress::open(&path)
+    patchscan::files::compress::open(&path)
         .unwrap()
         .read_to_end(&mut open)
         .unwrap();

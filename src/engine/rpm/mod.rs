@@ -307,6 +307,15 @@ pub enum NotInstalled<'t> {
     },
 }
 
+impl InstalledView for crate::host::rpmdb::InstalledRpm {
+    fn nevra(&self) -> &crate::version::Nevra {
+        &self.nevra
+    }
+    fn install_time(&self) -> Option<i64> {
+        self.install_time
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 
-use crate::host::rootfs::{self, RootFs, RootFsError};
+use crate::files::rootfs::{self, RootFs, RootFsError};
 use crate::version::Nevra;
 
 pub use header::{parse_header, HeaderError};

@@ -13,17 +13,17 @@
 
 pub mod packages;
 pub mod release;
-pub mod sources;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::apt_sources as sources;
+pub use crate::apt_sources::SourceEntry;
 pub use packages::PackageStanza;
 pub use release::Release;
-pub use sources::SourceEntry;
 
-use crate::host::rootfs;
-use crate::repo::compress::CompressError;
+use crate::files::compress::CompressError;
+use crate::files::rootfs;
 use crate::repo::Place;
 use crate::version::DebVersion;
 
@@ -32,9 +32,12 @@ use crate::version::DebVersion;
 pub enum AptError {
     #[error(transparent)]
     Open(#[from] CompressError),
+    /// The host's apt sources could not be read.
+    #[error(transparent)]
+    Sources(#[from] crate::apt_sources::SourcesError),
     /// A Release file is not a regular file, is too large, or could not be read.
     #[error(transparent)]
-    File(#[from] crate::host::rootfs::RootFsError),
+    File(#[from] crate::files::rootfs::RootFsError),
     /// A file could not be read to its end (truncated or corrupt compressed data included).
     #[error("{}: {source}", .path.display())]
     Read {
@@ -605,7 +608,7 @@ fn lists_in_repo(dir: &Path) -> Result<Vec<FoundList>, AptError> {
 }
 
 /// Finds the lists of a host root (`var/lib/apt/lists`).
-pub fn root_lists_dir(root: &crate::host::rootfs::RootFs) -> Option<PathBuf> {
+pub fn root_lists_dir(root: &crate::files::rootfs::RootFs) -> Option<PathBuf> {
     root.resolve("var/lib/apt/lists")
         .ok()
         .filter(|p| p.is_dir())
@@ -696,7 +699,7 @@ pub struct Mismatch {
 
 /// The size and SHA-256 of a file's bytes as stored (not decompressed).
 fn stored_content(path: &Path) -> Result<packages::ListContent, AptError> {
-    let limit = crate::repo::compress::metadata_limit();
+    let limit = crate::files::compress::metadata_limit();
     let bytes = rootfs::open_regular(path, limit)
         .and_then(|(file, _)| rootfs::read_all(file, path, limit))?;
     Ok(packages::ListContent::of(&bytes))
@@ -798,7 +801,7 @@ mod tests {
         fn shared<T: Send + Sync>() {}
         shared::<AptIndex>();
         shared::<AptSelection>();
-        shared::<crate::scan::RepoIndex>();
+        shared::<crate::repo::set::RepoIndex>();
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::AptError;
 use crate::deb822::{self, Paragraph, Reader};
-use crate::repo::compress;
+use crate::files::compress;
 use crate::version::DebVersion;
 
 /// One stanza of a `Packages` file.
@@ -101,7 +101,7 @@ pub fn read_decompressed(path: &Path) -> Result<Vec<u8>, AptError> {
 /// About how many stanzas a `Packages` file holds, from its size and compression (Debian's
 /// average stanza is about 800 bytes), to size maps once instead of growing them.
 pub fn estimated_stanzas(path: &Path) -> usize {
-    let Ok((mut f, _)) = crate::host::rootfs::open_regular(path, u64::MAX) else {
+    let Ok((mut f, _)) = crate::files::rootfs::open_regular(path, u64::MAX) else {
         return 0;
     };
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);

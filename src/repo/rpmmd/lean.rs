@@ -21,7 +21,7 @@ use std::path::Path;
 
 use memchr::{memchr, memchr2, memmem};
 
-use crate::repo::compress;
+use crate::files::compress;
 
 /// The lean reader cannot read this input exactly; the caller runs the full parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::repo::compress::CompressError;
+use crate::files::compress::CompressError;
 use crate::repo::Place;
 use crate::version::rpm::Nevra;
 
@@ -223,7 +223,7 @@ pub enum RpmMdError {
 /// The whole decompressed content of a small metadata file (repomd.xml, modules.yaml).
 fn read_whole(path: &Path) -> Result<Vec<u8>, RpmMdError> {
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut crate::repo::compress::open(path)?, &mut bytes).map_err(
+    std::io::Read::read_to_end(&mut crate::files::compress::open(path)?, &mut bytes).map_err(
         |source| RpmMdError::Read {
             path: path.to_path_buf(),
             source,

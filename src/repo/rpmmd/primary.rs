@@ -11,7 +11,7 @@ use quick_xml::events::Event;
 use super::lean::{self, Attrs, Bail, Lean, Token, Tokens};
 use super::xml::{local, push_text, XmlFile};
 use super::{AvailablePackage, RpmMdError};
-use crate::repo::compress;
+use crate::files::compress;
 use crate::version::rpm::{Nevra, RpmEvr};
 
 /// Source package architectures: never installable, so never candidates.

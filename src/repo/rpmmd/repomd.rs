@@ -254,9 +254,9 @@ impl RepoMdData {
                 algorithm: expected.algorithm.clone(),
             });
         };
-        let limit = crate::repo::compress::metadata_limit();
-        let (mut file, _) = crate::host::rootfs::open_regular(path, limit)
-            .map_err(crate::repo::compress::CompressError::from)?;
+        let limit = crate::files::compress::metadata_limit();
+        let (mut file, _) = crate::files::rootfs::open_regular(path, limit)
+            .map_err(crate::files::compress::CompressError::from)?;
         let found = algorithm
             .digest(&mut (&mut file).take(limit.saturating_add(1)))
             .map_err(|source| RpmMdError::Read {

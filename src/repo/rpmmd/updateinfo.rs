@@ -446,7 +446,7 @@ fn module_attributes<'a, A: Attrs<'a>>(mut attrs: A) -> Result<ModuleRef, A::Err
 #[cfg(test)]
 mod lean_tests {
     use super::*;
-    use crate::repo::compress;
+    use crate::files::compress;
     use crate::repo::rpmmd::lean::testing::{check_edits, fixture_files};
 
     #[test]

@@ -12,7 +12,7 @@ use quick_xml::Reader;
 
 use super::lean::Attrs;
 use super::RpmMdError;
-use crate::repo::compress;
+use crate::files::compress;
 
 /// Decompressed-side buffer: big enough that the parser rarely waits on the decoder.
 const BUFFER: usize = 256 * 1024;

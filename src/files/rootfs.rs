@@ -22,8 +22,7 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::host::rpmdb;
-use crate::repo::compress;
+use super::compress;
 
 /// How many symlinks one resolution may follow, as Linux allows (`MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
@@ -41,26 +40,9 @@ pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 /// The most bytes the first pass over an archive keeps in memory, all kept members together.
 pub const MAX_KEPT_BYTES: u64 = 2 << 30;
 
-/// Paths (inside the root) whose bytes the first pass over an archive keeps: what a scan
-/// reads, with the rpm databases of [`rpmdb::RPMDB_DIRS`]. Others (a file reached through an
-/// unusual link) are fetched by a second pass.
-const KEPT_PATHS: [&str; 8] = [
-    "etc/os-release",
-    "usr/lib/os-release",
-    "etc/system-release",
-    "etc/hostname",
-    "etc/debian_version",
-    "etc/lsb-release",
-    "etc/apt/sources.list",
-    "var/lib/dpkg/status",
-];
-
-/// Directories (inside the root) whose files' bytes the first pass keeps.
-const KEPT_DIRS: [&str; 3] = [
-    "etc/dnf/modules.d",
-    "etc/apt/sources.list.d",
-    "var/lib/dpkg/status.d",
-];
+/// Which archive members (paths inside the root) the first pass keeps in memory: the files
+/// the caller will read. Others are fetched by a second pass when something leads to them.
+pub type Keep = fn(&Path) -> bool;
 
 /// Why a path inside a host root could not be resolved.
 #[derive(Debug, thiserror::Error)]
@@ -138,9 +120,9 @@ impl RootFs {
     }
 
     /// Opens a tar archive of a root (plain or compressed), reading it in place.
-    pub fn from_tar(archive: impl AsRef<Path>) -> Result<Self, RootFsError> {
+    pub fn from_tar(archive: impl AsRef<Path>, keep: Keep) -> Result<Self, RootFsError> {
         let path = archive.as_ref().to_path_buf();
-        let image = TarImage::scan(&path)?;
+        let image = TarImage::scan(&path, keep)?;
         Ok(RootFs {
             root: path,
             archive: Some(Arc::new(image)),
@@ -521,18 +503,6 @@ fn member_name(raw: &Path) -> Option<PathBuf> {
     (!out.as_os_str().is_empty()).then_some(out)
 }
 
-fn keep_bytes(name: &Path) -> bool {
-    if KEPT_PATHS.iter().any(|k| name == Path::new(k)) {
-        return true;
-    }
-    let (Some(parent), Some(base)) = (name.parent(), name.file_name()) else {
-        return false;
-    };
-    KEPT_DIRS.iter().any(|d| parent == Path::new(d))
-        || (rpmdb::RPMDB_DIRS.iter().any(|d| parent == Path::new(d))
-            && (rpmdb::DB_FILE_NAMES.iter().any(|n| base == *n) || base == "rpmdb.sqlite-wal"))
-}
-
 impl TarImage {
     fn open(path: &Path) -> Result<tar::Archive<Box<dyn Read + Send>>, RootFsError> {
         let reader = compress::open_unbounded(path).map_err(|e| match e {
@@ -554,7 +524,7 @@ impl TarImage {
     }
 
     /// The first pass: every member's type and link, and the kept files' bytes.
-    fn scan(path: &Path) -> Result<Self, RootFsError> {
+    fn scan(path: &Path, keep: Keep) -> Result<Self, RootFsError> {
         let mut archive = Self::open(path)?;
         let mut members = HashMap::new();
         let entries = archive.entries().map_err(|e| Self::broken(path, e))?;
@@ -588,7 +558,7 @@ impl TarImage {
                     let size = entry.size();
                     // Too large a member is left for the second pass, which refuses it past
                     // the reader's limit.
-                    let data = if keep_bytes(&name)
+                    let data = if keep(&name)
                         && size <= MAX_FILE_BYTES
                         && kept.saturating_add(size) <= MAX_KEPT_BYTES
                     {
@@ -936,11 +906,21 @@ mod tests {
             b.into_inner().unwrap()
         }
 
+        /// What these tests' scans read, as the host layer's list says (kept in memory).
+        fn kept(name: &Path) -> bool {
+            let dir = name.parent().unwrap_or(Path::new(""));
+            ["etc/os-release", "var/lib/dpkg/status"]
+                .iter()
+                .any(|k| name == Path::new(k))
+                || dir == Path::new("usr/lib/sysimage/rpm")
+                || dir == Path::new("etc/dnf/modules.d")
+        }
+
         fn open(bytes: &[u8]) -> (tempfile::TempDir, RootFs) {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("image.tar");
             std::fs::write(&path, bytes).unwrap();
-            let root = RootFs::from_tar(&path).unwrap();
+            let root = RootFs::from_tar(&path, kept).unwrap();
             (dir, root)
         }
 
@@ -1072,7 +1052,7 @@ mod tests {
             let zst = dir.path().join("image.tar.zst");
             std::fs::write(&zst, zstd::encode_all(&tar[..], 3).unwrap()).unwrap();
             for path in [gz, zst] {
-                let root = RootFs::from_tar(&path).unwrap();
+                let root = RootFs::from_tar(&path, kept).unwrap();
                 assert_eq!(text(&root, "etc/os-release"), "ID=image\n");
             }
         }
@@ -1082,7 +1062,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("junk.tar");
             std::fs::write(&path, b"this is not a tar archive, just some text\n").unwrap();
-            let err = RootFs::from_tar(&path).unwrap_err();
+            let err = RootFs::from_tar(&path, kept).unwrap_err();
             assert!(err.to_string().contains("junk.tar"), "{err}");
         }
 
@@ -1090,7 +1070,7 @@ mod tests {
         /// root: a `status` or `Packages` elsewhere (say a 40 MB one under `opt/`) was kept in
         /// memory too. Those are still read, by a second pass, when something leads to them.
         #[test]
-        fn only_the_files_a_scan_reads_are_kept() {
+        fn only_the_files_the_caller_names_are_kept() {
             let big = vec![b'x'; 1 << 20];
             let mut m = base();
             m.push(M::File("./var/lib/dpkg/status", b"Package: a\n"));

@@ -4,9 +4,23 @@
 
 use std::path::{Path, PathBuf};
 
-use super::AptError;
 use crate::deb822::{self, Reader};
-use crate::host::rootfs::RootFs;
+use crate::files::rootfs::{RootFs, RootFsError};
+
+/// Why a host's apt sources could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    /// A line or stanza apt would refuse.
+    #[error("{}: line {line}: {message}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A sources file is not a regular file, is too large, or could not be read.
+    #[error(transparent)]
+    File(#[from] RootFsError),
+}
 
 /// One `deb` source: a URI, a suite and its components (one entry per suite).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +38,8 @@ pub struct SourceEntry {
     pub line: usize,
 }
 
-fn bad(path: &Path, line: usize, message: impl Into<String>) -> AptError {
-    AptError::Invalid {
+fn bad(path: &Path, line: usize, message: impl Into<String>) -> SourcesError {
+    SourcesError::Invalid {
         path: path.to_path_buf(),
         line,
         message: message.into(),
@@ -41,7 +55,7 @@ fn yes_no(v: &str) -> Option<bool> {
 }
 
 /// Parses one-line-style sources (`sources.list`, `*.list`).
-pub fn parse_one_line(text: &str, path: &Path) -> Result<Vec<SourceEntry>, AptError> {
+pub fn parse_one_line(text: &str, path: &Path) -> Result<Vec<SourceEntry>, SourcesError> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -116,7 +130,7 @@ pub fn parse_one_line(text: &str, path: &Path) -> Result<Vec<SourceEntry>, AptEr
 }
 
 /// Parses deb822-style sources (`*.sources`).
-pub fn parse_deb822(bytes: &[u8], path: &Path) -> Result<Vec<SourceEntry>, AptError> {
+pub fn parse_deb822(bytes: &[u8], path: &Path) -> Result<Vec<SourceEntry>, SourcesError> {
     let mut out = Vec::new();
     for para in Reader::with_comments(bytes) {
         let para = para.map_err(|e| bad(path, e.line, e.message))?;
@@ -125,7 +139,7 @@ pub fn parse_deb822(bytes: &[u8], path: &Path) -> Result<Vec<SourceEntry>, AptEr
                 .map(|f| f.words().map(|w| deb822::lossy(w).into_owned()).collect())
                 .unwrap_or_default()
         };
-        let flag = |k: &str| -> Result<Option<bool>, AptError> {
+        let flag = |k: &str| -> Result<Option<bool>, SourcesError> {
             match para.field(k) {
                 None => Ok(None),
                 Some(f) => {
@@ -186,15 +200,10 @@ pub fn parse_deb822(bytes: &[u8], path: &Path) -> Result<Vec<SourceEntry>, AptEr
 
 /// The sources a root (a directory or an archive) configures; `None` when it has no apt
 /// configuration at all.
-pub fn read_root_sources(root: &RootFs) -> Result<Option<Vec<SourceEntry>>, AptError> {
+pub fn read_root_sources(root: &RootFs) -> Result<Option<Vec<SourceEntry>>, SourcesError> {
     let mut found = false;
     let mut out = Vec::new();
-    let read = |rel: &str| {
-        root.read(rel).map_err(|e| AptError::Read {
-            path: root.resolve(rel).unwrap_or_else(|_| root.path().join(rel)),
-            source: std::io::Error::other(e.to_string()),
-        })
-    };
+    let read = |rel: &str| root.read(rel);
     if root.is_file("etc/apt/sources.list") {
         found = true;
         let (p, bytes) = read("etc/apt/sources.list")?;

@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::host::rootfs::{self, RootFsError};
+use crate::files::rootfs::{self, RootFsError};
 
 /// Read buffer for the compressed side; large enough that one `fill_buf` sees every magic.
 const READ_BUFFER: usize = 64 * 1024;

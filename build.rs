@@ -2,7 +2,7 @@
 //!
 //! A position-independent executable this size (polars is most of it) carries about 130,000
 //! relative relocations that the dynamic loader applies at every start, touching ~700 pages
-//! before `main`: a few milliseconds of every scan (README, Speed). Linked at a fixed address,
+//! before `main`: a few milliseconds of every scan (docs/performance.md). Linked at a fixed address,
 //! the linker resolves them once. Only the binaries are linked this way; the library and the
 //! tests are unchanged.
 

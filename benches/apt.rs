@@ -2,7 +2,7 @@
 //! (repodata-fixtures/apt-real/debian-bookworm): a whole in-process scan with the lists as apt
 //! stores them (lz4, 64 KB linked blocks), with AWS's default baseline and with a baseline
 //! approving everything; the 50 MB bookworm `Packages` through the deb822 reader; the dpkg
-//! status. Run: `cargo bench --bench apt` (README records the figures).
+//! status. Run: `cargo bench --bench apt` (docs/performance.md records the figures).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fleet scale figures of README "Speed": the whole synthetic fleet (10,000 inventory
+# The fleet scale figures of docs/performance.md: the whole synthetic fleet (10,000 inventory
 # hosts + 50 real rpmdb roots, index of 5,000 packages / 2,000 advisories; made by
 # repodata-fixtures/scripts/make-fleet-bench.sh), Parquet written, 3 runs each with
 # --jobs 2 and --jobs 1, alternating; prints each run's wall time and peak RSS, then the

@@ -3,7 +3,7 @@
 //! inventory hosts and 5 real rpmdb roots against the large bed's index (5,000 packages,
 //! 2,000 advisories), Parquet written, with one and with two worker threads. The index is
 //! read once per run, as in a real run. The full 10,000-host figures come from
-//! `benches/fleet-scale.sh` (README "Speed").
+//! `benches/fleet-scale.sh` (docs/performance.md, "Fleet").
 //!
 //! Run: `PATCHSCAN_FLEET_BENCH=DIR cargo bench --bench fleet`.
 

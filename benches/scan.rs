@@ -1,9 +1,9 @@
 //! Benchmarks: updateinfo parsing throughput (a generated 50 MB updateinfo.xml, one core) and
 //! a full scan of the large bed, with and without its JSON report (`PATCHSCAN_LARGE_BED=DIR`,
 //! made by repodata-fixtures/scripts/make-large-bed.sh). Whole-process timings against dnf:
-//! benches/alternate.py (README, Speed).
+//! benches/alternate.py (docs/performance.md).
 //!
-//! Run: `cargo bench --bench scan` (README records the figures).
+//! Run: `cargo bench --bench scan` (docs/performance.md records the figures).
 
 use std::io::Write;
 use std::path::PathBuf;

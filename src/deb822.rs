@@ -6,7 +6,7 @@
 //! real archives carry non-UTF-8 descriptions and maintainer names, and only the fields a
 //! caller needs are ever decoded. Field names compare case-insensitively, as dpkg and apt do.
 //!
-//! Our own reader (see README's dependency notes): `debian-packaging` rejects TAB continuation
+//! Our own reader (see docs/dependencies.md): `debian-packaging` rejects TAB continuation
 //! lines and pulls ~200 crates; this one reads a 50 MB `Packages` in a few tens of ms.
 
 use memchr::memchr;

@@ -2,7 +2,7 @@
 //!
 //! Readers turn a host's files into facts ([`host`]) and a repository set's files into an
 //! update index ([`repo`]); the engine holds a [`baseline`] against both and decides one state
-//! per patch; reporters render those decisions. See README.md for the data flow.
+//! per patch; reporters render those decisions. See docs/architecture.md for the data flow.
 
 pub mod apt_sources;
 pub mod baseline;

@@ -1,5 +1,5 @@
 //! The fleet tables as other tools read them, and `patchscan report`: the schema is pinned
-//! here (README "Output schema" documents the same), the Parquet files read back in pyarrow
+//! here (docs/output-schema.md documents the same), the Parquet files read back in pyarrow
 //! and DuckDB (PyPI; `.ci/run` installs them into a venv), CSV and JSON Lines carry the same
 //! columns, partitions hold the same rows, and the fleet view agrees with the rows.
 

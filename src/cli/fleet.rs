@@ -38,7 +38,7 @@ pub enum Partition {
 /// Arguments of `patchscan fleet`.
 #[derive(Debug, Args)]
 pub struct FleetArgs {
-    /// The fleet manifest (TOML; see README "Fleet manifest").
+    /// The fleet manifest (TOML; see docs/fleets.md, "Fleet manifest").
     manifest: PathBuf,
     /// Output directory.
     #[arg(long, default_value = "patchscan-out")]

@@ -14,7 +14,7 @@ use crate::scan::{self, EvalOptions, ScanOptions};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
     Table,
-    /// patchscan's own JSON (README "Scan JSON").
+    /// patchscan's own JSON (docs/output-schema.md, "Scan JSON").
     Json,
     /// `aws ssm describe-instance-patch-states` as the AWS CLI v2 prints it.
     Aws,

@@ -1,7 +1,7 @@
 //! The fleet manifest (TOML): repository sets, baselines with their patch-group and default
 //! registrations, and the hosts (listed, from a CSV file, or from a glob of sources).
 //!
-//! Relative paths are relative to the file that names them. README ("Fleet manifest") has a
+//! Relative paths are relative to the file that names them. docs/fleets.md ("Fleet manifest") has a
 //! full example; every error names the manifest and the entry that is wrong.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

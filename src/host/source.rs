@@ -21,7 +21,7 @@
 //! The `@end` line is required: a file cut short (a full disk, an interrupted copy) would
 //! otherwise read as a smaller host, and a smaller host can only look more compliant.
 //!
-//! README ("Inventory files") gives the one-line shell command that writes one.
+//! docs/fleets.md ("Inventory files") gives the one-line shell command that writes one.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;

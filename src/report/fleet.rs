@@ -2,8 +2,8 @@
 //! per host × reported patch) — and the writers that stream them to files in batches.
 //!
 //! The columns are defined once here ([`SUMMARY_COLUMNS`], [`PATCH_COLUMNS`]); Parquet, CSV
-//! and JSON Lines all render the same rows, so the formats cannot drift apart. README
-//! ("Output schema") documents them; `tests/report_schema.rs` pins them.
+//! and JSON Lines all render the same rows, so the formats cannot drift apart.
+//! docs/output-schema.md documents them; `tests/report.rs` pins them.
 
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -13,7 +13,7 @@ use crate::report::model::{HostReport, PatchRecord, PatchStateSummary};
 use crate::vocab::status::ComplianceStatus;
 use crate::vocab::time::format_time;
 
-/// The version of the fleet output schema (README documents each change).
+/// The version of the fleet output schema (docs/output-schema.md documents each change).
 pub const SCHEMA_VERSION: &str = "1.0.0";
 
 /// One host of a fleet run: who it is, how it was judged, and its report or why there is none.

@@ -3,7 +3,7 @@
 //! digit run equal to 0).
 //!
 //! Our own implementation: the `debversion` crate orders `1.0~` below `1.0~0`, where dpkg and
-//! apt say equal (found by the differential tests; see README's dependency notes).
+//! apt say equal (found by the differential tests; see docs/dependencies.md).
 
 use std::cmp::Ordering;
 use std::fmt;

@@ -4,9 +4,10 @@
 //! update index ([`repo`]); the engine holds a [`baseline`] against both and decides one state
 //! per patch; reporters render those decisions. See docs/architecture.md for the data flow.
 
+#![forbid(unsafe_code)]
+
 pub mod apt_sources;
 pub mod baseline;
-pub mod cli;
 pub mod deb822;
 pub mod engine;
 pub mod files;

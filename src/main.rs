@@ -1,3 +1,7 @@
+//! The `patchscan` command: the command line (`cli`) over the library.
+
+mod cli;
+
 // mimalloc: glibc's per-thread arenas grow page by page (one mprotect each, thousands per scan).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -27,5 +31,5 @@ fn main() {
         // process dying of SIGXFSZ without a word.
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    std::process::exit(patchscan::cli::run());
+    std::process::exit(cli::run());
 }

@@ -1479,3 +1479,17 @@ fn a_list_whose_release_names_only_its_compressed_file_is_checked_as_stored() {
         "{err}"
     );
 }
+
+/// `scan --root /missing` printed its cause twice ("…: No such file or directory (os error
+/// 2): No such file or directory (os error 2)"): each message is said once.
+#[test]
+fn an_error_s_cause_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let out = run(&["scan", "--root", missing.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let cause = std::io::Error::from_raw_os_error(libc::ENOENT).to_string();
+    assert_eq!(err.matches(&cause).count(), 1, "{err}");
+    assert!(err.contains(missing.to_str().unwrap()), "{err}");
+}

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 
-use crate::baseline::{self, Approval, Baseline, Level, LoadedBaseline};
-use crate::exit;
+use patchscan::baseline::{self, Approval, Baseline, Level, LoadedBaseline};
+use patchscan::exit;
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {

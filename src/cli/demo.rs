@@ -7,9 +7,9 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 
 use crate::cli::fleet::{report_summary, run_manifest, OutputFormat};
-use crate::exit;
-use crate::fleet::{Manifest, RunOptions};
-use crate::report::parquet::read_fleet_view;
+use patchscan::exit;
+use patchscan::fleet::{Manifest, RunOptions};
+use patchscan::report::parquet::read_fleet_view;
 
 /// Arguments of `patchscan demo`.
 #[derive(Debug, Args)]

@@ -6,14 +6,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::exit;
-use crate::fleet::{self, Manifest, RunOptions, RunSummary};
-use crate::report::aws::{is_managed_node_id, AwsInventorySink};
-use crate::report::csv::CsvTable;
-use crate::report::fleet::{FleetSink, PartitionBy, TableSink};
-use crate::report::jsonl::JsonlTable;
-use crate::report::outdir::OutputDir;
-use crate::report::parquet::ParquetTable;
+use patchscan::exit;
+use patchscan::fleet::{self, Manifest, RunOptions, RunSummary};
+use patchscan::report::aws::{is_managed_node_id, AwsInventorySink};
+use patchscan::report::csv::CsvTable;
+use patchscan::report::fleet::{FleetSink, PartitionBy, TableSink};
+use patchscan::report::jsonl::JsonlTable;
+use patchscan::report::outdir::OutputDir;
+use patchscan::report::parquet::ParquetTable;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -49,7 +49,7 @@ pub struct FleetArgs {
     jobs: Option<usize>,
     /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: the manifest's
     /// `now`, else the current time).
-    #[arg(long, value_parser = crate::vocab::time::parse_time)]
+    #[arg(long, value_parser = patchscan::vocab::time::parse_time)]
     now: Option<i64>,
     /// Output formats (repeat or comma-separate).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "parquet")]
@@ -64,7 +64,7 @@ pub struct FleetArgs {
     #[arg(long, default_value_t = 30)]
     max_metadata_age: u32,
     /// Seconds reading one host may take before that host is failed (the run goes on).
-    #[arg(long, default_value_t = crate::fleet::run::DEFAULT_HOST_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
+    #[arg(long, default_value_t = patchscan::fleet::run::DEFAULT_HOST_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
     host_timeout: f64,
     /// List NotApplicable patches in the patches table too (they are always counted).
     #[arg(long)]
@@ -188,8 +188,8 @@ struct FailureLog(std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>);
 impl FleetSink for FailureLog {
     fn write(
         &mut self,
-        batch: &[crate::report::fleet::FleetHost],
-    ) -> Result<(), crate::report::fleet::ReportError> {
+        batch: &[patchscan::report::fleet::FleetHost],
+    ) -> Result<(), patchscan::report::fleet::ReportError> {
         if let Ok(mut log) = self.0.lock() {
             for h in batch {
                 if let Err(e) = &h.outcome {
@@ -199,7 +199,7 @@ impl FleetSink for FailureLog {
         }
         Ok(())
     }
-    fn finish(&mut self) -> Result<Vec<PathBuf>, crate::report::fleet::ReportError> {
+    fn finish(&mut self) -> Result<Vec<PathBuf>, patchscan::report::fleet::ReportError> {
         Ok(Vec::new())
     }
 }

@@ -7,12 +7,12 @@ use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::exit;
-use crate::files::rootfs::RootFs;
-use crate::host::dpkg;
-use crate::host::rpmdb;
-use crate::report::table::Padded;
-use crate::vocab::time::format_time;
+use patchscan::exit;
+use patchscan::files::rootfs::RootFs;
+use patchscan::host::dpkg;
+use patchscan::host::rpmdb;
+use patchscan::report::table::Padded;
+use patchscan::vocab::time::format_time;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum InventoryFormat {

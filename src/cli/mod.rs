@@ -10,7 +10,7 @@ mod vercmp;
 
 use clap::{Parser, Subcommand};
 
-use crate::exit;
+use patchscan::exit;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -78,8 +78,48 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("patchscan: {e:#}");
+            eprintln!("patchscan: {}", error_text(&e));
             exit::USAGE_OR_INPUT
         }
+    }
+}
+
+/// An error and its causes on one line, each said once: a cause whose text the message before
+/// it already holds (`{path}: {source}` errors that also name their source) is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("/x/root: {source}")]
+    struct Named {
+        #[source]
+        source: std::io::Error,
+    }
+
+    /// `scan --root /missing` printed "No such file or directory (os error 2)" twice.
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let said = io.to_string();
+        let e = anyhow::Error::new(Named { source: io }).context("reading host a");
+        let text = error_text(&e);
+        assert_eq!(text.matches(&said).count(), 1, "{text}");
+        assert!(text.starts_with("reading host a: /x/root: "), "{text}");
     }
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
 
-use crate::exit;
-use crate::report::parquet::read_fleet_view;
+use patchscan::exit;
+use patchscan::report::parquet::read_fleet_view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::{anyhow, Result};
 use clap::{Args, ValueEnum};
 
-use crate::baseline::OperatingSystem;
-use crate::exit;
-use crate::report::{aws_cli, table};
-use crate::scan::{self, EvalOptions, ScanOptions};
+use patchscan::baseline::OperatingSystem;
+use patchscan::exit;
+use patchscan::report::{aws_cli, table};
+use patchscan::scan::{self, EvalOptions, ScanOptions};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
@@ -62,10 +62,10 @@ pub struct ScanArgs {
     #[arg(long, default_value = "")]
     patch_group: String,
     /// Evaluation time: RFC 3339, YYYY-MM-DD or UNIX seconds, UTC (default: now).
-    #[arg(long, value_parser = crate::vocab::time::parse_time)]
+    #[arg(long, value_parser = patchscan::vocab::time::parse_time)]
     now: Option<i64>,
     /// Last boot time: packages installed after it are InstalledPendingReboot.
-    #[arg(long, value_parser = crate::vocab::time::parse_time)]
+    #[arg(long, value_parser = patchscan::vocab::time::parse_time)]
     boot_time: Option<i64>,
     /// Warn when repository metadata is older than this many days.
     #[arg(long, default_value_t = 30)]

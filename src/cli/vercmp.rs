@@ -5,8 +5,8 @@ use std::io::{BufRead, BufWriter, Write};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use crate::exit;
-use crate::version::{ordering_symbol, DebVersion, RpmEvr};
+use patchscan::exit;
+use patchscan::version::{ordering_symbol, DebVersion, RpmEvr};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Scheme {

@@ -156,23 +156,17 @@ fn check_replaceable(dest: &Path) -> Result<(), ReportError> {
 
 #[cfg(unix)]
 fn lock_exclusive(lock: &File, lock_path: &Path, dest: &Path) -> Result<(), ReportError> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: flock on a file descriptor this File owns for the whole call.
-    let rc = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(());
-    }
-    let err = std::io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        return Err(ReportError::Output {
+    match rustix::fs::flock(lock, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(()),
+        Err(rustix::io::Errno::WOULDBLOCK) => Err(ReportError::Output {
             path: dest.to_path_buf(),
             message: format!(
                 "another patchscan run is writing it (it holds {}); wait for it or choose another --out",
                 lock_path.display()
             ),
-        });
+        }),
+        Err(e) => Err(ReportError::io(lock_path)(e.into())),
     }
-    Err(ReportError::io(lock_path)(err))
 }
 
 #[cfg(not(unix))]
@@ -184,30 +178,16 @@ fn lock_exclusive(_: &File, _: &Path, _: &Path) -> Result<(), ReportError> {
 /// (a reader may then find `dest` missing for a moment, never half written).
 fn exchange(staging: &Path, dest: &Path) -> Result<(), ReportError> {
     #[cfg(target_os = "linux")]
+    if rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        staging,
+        rustix::fs::CWD,
+        dest,
+        rustix::fs::RenameFlags::EXCHANGE,
+    )
+    .is_ok()
     {
-        use std::ffi::CString;
-        use std::os::unix::ffi::OsStrExt;
-        let a = CString::new(staging.as_os_str().as_bytes()).map_err(|_| ReportError::Output {
-            path: staging.to_path_buf(),
-            message: "path holds a NUL byte".into(),
-        })?;
-        let b = CString::new(dest.as_os_str().as_bytes()).map_err(|_| ReportError::Output {
-            path: dest.to_path_buf(),
-            message: "path holds a NUL byte".into(),
-        })?;
-        // SAFETY: both are valid NUL-terminated paths for the duration of the call.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            return Ok(());
-        }
+        return Ok(());
     }
     let old = staging.with_extension("old");
     std::fs::rename(dest, &old).map_err(io(dest))?;

@@ -513,6 +513,43 @@ fn is_aws_time(s: &str) -> bool {
     b.len() == 20 && b[4] == b'-' && b[10] == b'T' && b[19] == b'Z'
 }
 
+/// `fleet --fail-on`: exit 1 when any host meets a condition, 0 when none does; a run with a
+/// failed host exits 3 whatever the conditions.
+#[test]
+fn fleet_fail_on_is_met_by_any_host() {
+    let f = Fleet::new();
+    let a = bed("host-a").join("root");
+    let manifest = f.manifest(&format!(
+        "[[hosts]]\nid = \"a\"\nsource = \"{}\"\n",
+        a.display()
+    ));
+    let (code, stderr) = f.run(&manifest, &["--format", "jsonl"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let severity = f.jsonl("summaries")[0]["NonCompliantSeverity"].clone();
+    assert!(severity.is_string(), "host-a is non-compliant: {severity}");
+    let (code, stderr) = f.run(
+        &manifest,
+        &["--format", "jsonl", "--fail-on", "noncompliant"],
+        &[],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("1 hosts meet --fail-on noncompliant"),
+        "{stderr}"
+    );
+    let broken = f.manifest(&format!(
+        "[[hosts]]\nid = \"a\"\nsource = \"{}\"\n[[hosts]]\nid = \"gone\"\nsource = \"{}\"\n",
+        a.display(),
+        f.path("no-such-root").display()
+    ));
+    let (code, stderr) = f.run(
+        &broken,
+        &["--format", "jsonl", "--fail-on", "noncompliant"],
+        &[],
+    );
+    assert_eq!(code, 3, "{stderr}");
+}
+
 #[test]
 fn aws_inventory_payloads_follow_the_spec() {
     let f = Fleet::new();

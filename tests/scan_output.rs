@@ -140,3 +140,70 @@ fn bad_time_and_os_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AMAZON_LINUX_2023"));
 }
+
+/// `--fail-on` thresholds: a security-only baseline at compliance level HIGH leaves 27
+/// security patches Missing (NonCompliantSeverity HIGH); a bugfix-only one 5 non-security
+/// ones. `critical` is not met by HIGH, `high` and `low` are; `security` only by the first.
+#[test]
+fn fail_on_takes_a_compliance_level_or_security() {
+    let dir = tempfile::tempdir().unwrap();
+    for (class, security_missing, cases) in [
+        (
+            "Security",
+            27,
+            [
+                ("noncompliant", 1),
+                ("security", 1),
+                ("critical", 0),
+                ("high", 1),
+                ("medium", 1),
+                ("low", 1),
+                ("informational", 1),
+            ],
+        ),
+        (
+            "Bugfix",
+            0,
+            [
+                ("noncompliant", 1),
+                ("security", 0),
+                ("critical", 0),
+                ("high", 1),
+                ("medium", 1),
+                ("low", 1),
+                ("informational", 1),
+            ],
+        ),
+    ] {
+        let b = dir.path().join(format!("{class}.json"));
+        std::fs::write(
+            &b,
+            format!(
+                r#"{{"Name":"only-{class}","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{{"PatchRules":[{{"PatchFilterGroup":{{"PatchFilters":[{{"Key":"CLASSIFICATION","Values":["{class}"]}}]}},"ApproveAfterDays":0,"ComplianceLevel":"HIGH","EnableNonSecurity":true}}]}}}}"#
+            ),
+        )
+        .unwrap();
+        let base = [
+            "--now",
+            "2025-06-01T12:00:00Z",
+            "--baseline",
+            b.to_str().unwrap(),
+        ];
+        let out = scan(&[&base[..], &["--format", "json"]].concat());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["PatchState"]["NonCompliantSeverity"], "HIGH", "{class}");
+        assert_eq!(
+            v["PatchState"]["SecurityNonCompliantCount"], security_missing,
+            "{class}"
+        );
+        for (threshold, code) in cases {
+            let out = scan(&[&base[..], &["--fail-on", threshold]].concat());
+            assert_eq!(
+                out.status.code(),
+                Some(code),
+                "{class} --fail-on {threshold}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

@@ -244,3 +244,50 @@ fn rpm_agrees_with_recorded_oracle_sample() {
 fn deb_agrees_with_recorded_oracle_sample() {
     recorded_sample(Scheme::Deb);
 }
+
+/// `vercmp deb A B --test OP` exits as `dpkg --compare-versions A OP B` does (0 holds, 1 not),
+/// for every relation and pairs below, equal and above; `vercmp rpm … --test` agrees with the
+/// symbol `vercmp rpm A B` prints.
+#[test]
+fn test_mode_exits_as_dpkg_compare_versions() {
+    let deb = [
+        ("1.0-1", "1.0-2"),
+        ("2:1.0", "1:9.9"),
+        ("1.0~rc1", "1.0"),
+        ("1.0", "1.0"),
+    ];
+    let ops = ["lt", "le", "eq", "ne", "ge", "gt"];
+    let dpkg = common::tool_available("dpkg", "dpkg", &["--version"]);
+    for (a, b) in deb {
+        for op in ops {
+            let ours = common::run(&["vercmp", "deb", a, b, "--test", op], None);
+            assert!(ours.stdout.is_empty(), "--test prints nothing");
+            if dpkg {
+                let theirs = std::process::Command::new("dpkg")
+                    .args(["--compare-versions", a, op, b])
+                    .status()
+                    .unwrap();
+                assert_eq!(ours.status.code(), theirs.code(), "{a} {op} {b}");
+            }
+        }
+    }
+    let symbols = [("<", "lt"), ("=", "eq"), (">", "gt")];
+    for (a, b) in [
+        ("1.0-1.el9", "1.0-1.el9_1"),
+        ("1:1.0", "2.0"),
+        ("1.0", "1.0"),
+    ] {
+        let printed = common::run(&["vercmp", "rpm", a, b], None);
+        let symbol = String::from_utf8_lossy(&printed.stdout).trim().to_string();
+        for (sym, word) in symbols {
+            for op in [sym, word] {
+                let out = common::run(&["vercmp", "rpm", a, b, "--test", op], None);
+                let want = if symbol == sym { 0 } else { 1 };
+                assert_eq!(out.status.code(), Some(want), "{a} {op} {b} ({symbol})");
+            }
+        }
+    }
+    let bad = common::run(&["vercmp", "rpm", "1", "2", "--test", "~"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not one of"));
+}

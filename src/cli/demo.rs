@@ -51,7 +51,7 @@ pub fn run(args: DemoArgs) -> Result<i32> {
     for file in &summary.files {
         println!("wrote {}", file.display());
     }
-    let code = report_summary(&summary, &failures);
+    let code = report_summary(&summary, &failures, &[]);
     println!();
     print!(
         "{}",

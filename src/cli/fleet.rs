@@ -69,6 +69,10 @@ pub struct FleetArgs {
     /// List NotApplicable patches in the patches table too (they are always counted).
     #[arg(long)]
     include_not_applicable: bool,
+    /// Exit 1 when any host meets any of these (comma-separated or repeated; a run where
+    /// hosts could not be scanned exits 3 first).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    fail_on: Vec<crate::cli::FailOnArg>,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -121,8 +125,13 @@ pub fn check_managed_ids(manifest: &Manifest) -> Result<()> {
     Ok(())
 }
 
-/// Prints what the run did and returns the exit code (3 when some hosts failed).
-pub fn report_summary(summary: &RunSummary, failures: &[(String, String)]) -> i32 {
+/// Prints what the run did and returns the exit code: 3 when some hosts failed, else 1 when
+/// a host meets a `fail_on` condition, else 0.
+pub fn report_summary(
+    summary: &RunSummary,
+    failures: &[(String, String)],
+    fail_on: &[crate::cli::FailOnArg],
+) -> i32 {
     println!(
         "{} hosts: {} compliant, {} non-compliant, {} could not be scanned ({:.2} s)",
         summary.hosts,
@@ -141,8 +150,23 @@ pub fn report_summary(summary: &RunSummary, failures: &[(String, String)]) -> i3
             failures.len() - shown
         );
     }
+    let met: Vec<String> = fail_on
+        .iter()
+        .filter_map(|f| {
+            let hosts = summary.meeting.get(&f.condition()).copied().unwrap_or(0);
+            (hosts > 0).then(|| {
+                let name = f.to_possible_value().map(|v| v.get_name().to_string());
+                format!("{hosts} hosts meet --fail-on {}", name.unwrap_or_default())
+            })
+        })
+        .collect();
+    if !met.is_empty() {
+        eprintln!("patchscan: {}", met.join("; "));
+    }
     if summary.failed > 0 {
         exit::PARTIAL
+    } else if !met.is_empty() {
+        exit::JUDGEMENT_FAILED
     } else {
         exit::OK
     }
@@ -238,5 +262,5 @@ pub fn run(args: FleetArgs) -> Result<i32> {
         summary.files.len(),
         args.out.display()
     );
-    Ok(report_summary(&summary, &failures))
+    Ok(report_summary(&summary, &failures, &args.fail_on))
 }

@@ -84,6 +84,46 @@ pub fn run() -> i32 {
     }
 }
 
+/// What `--fail-on` takes, in `scan` and `fleet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnArg {
+    /// Any patch Missing, InstalledRejected, InstalledPendingReboot or Failed.
+    Noncompliant,
+    /// A non-compliant security patch (SecurityNonCompliantCount above 0).
+    Security,
+    /// Non-compliant at compliance level CRITICAL.
+    Critical,
+    /// Non-compliant at HIGH or above.
+    High,
+    /// Non-compliant at MEDIUM or above.
+    Medium,
+    /// Non-compliant at LOW or above.
+    Low,
+    /// Non-compliant at INFORMATIONAL or above.
+    Informational,
+    /// Any warning (stale metadata, a baseline entry that matches nothing, PRODUCT filters that
+    /// shut the host out, …).
+    Warnings,
+}
+
+impl FailOnArg {
+    /// The library's condition.
+    pub fn condition(self) -> patchscan::report::model::FailOn {
+        use patchscan::baseline::ComplianceLevel as L;
+        use patchscan::report::model::FailOn;
+        match self {
+            FailOnArg::Noncompliant => FailOn::NonCompliant,
+            FailOnArg::Security => FailOn::Security,
+            FailOnArg::Critical => FailOn::AtLeast(L::Critical),
+            FailOnArg::High => FailOn::AtLeast(L::High),
+            FailOnArg::Medium => FailOn::AtLeast(L::Medium),
+            FailOnArg::Low => FailOn::AtLeast(L::Low),
+            FailOnArg::Informational => FailOn::AtLeast(L::Informational),
+            FailOnArg::Warnings => FailOn::Warnings,
+        }
+    }
+}
+
 /// An error and its causes on one line, each said once: a cause whose text the message before
 /// it already holds (`{path}: {source}` errors that also name their source) is not repeated.
 pub fn error_text(e: &anyhow::Error) -> String {

@@ -22,15 +22,6 @@ pub enum ScanFormat {
     AwsPatches,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    /// Exit 1 when any patch is Missing, InstalledRejected, InstalledPendingReboot or Failed.
-    Noncompliant,
-    /// Exit 1 when the scan printed any warning (stale metadata, a baseline entry that matches
-    /// nothing, PRODUCT filters that shut the host out, …).
-    Warnings,
-}
-
 /// Arguments of `patchscan scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -78,10 +69,10 @@ pub struct ScanArgs {
     /// Add the reason for each decision to the table.
     #[arg(long)]
     explain: bool,
-    /// Exit 1 when the host is non-compliant, or when the scan warned (comma-separated or
-    /// repeated: `--fail-on noncompliant,warnings`).
+    /// Exit 1 when the host meets any of these (comma-separated or repeated:
+    /// `--fail-on critical,warnings`).
     #[arg(long, value_enum, value_delimiter = ',')]
-    fail_on: Vec<FailOn>,
+    fail_on: Vec<crate::cli::FailOnArg>,
 }
 
 fn running_kernel(args: &ScanArgs) -> Option<String> {
@@ -139,10 +130,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             eprintln!("warning: {w}");
         }
     }
-    let failed = args.fail_on.iter().any(|f| match f {
-        FailOn::Noncompliant => report.is_non_compliant(),
-        FailOn::Warnings => !report.warnings.is_empty(),
-    });
+    let failed = args.fail_on.iter().any(|f| f.condition().met_by(&report));
     Ok(if failed {
         exit::JUDGEMENT_FAILED
     } else {

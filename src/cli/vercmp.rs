@@ -30,14 +30,46 @@ pub struct VercmpArgs {
     /// Read `A<TAB>B` pairs from standard input and print one answer per line.
     #[arg(long, conflicts_with_all = ["a", "b"])]
     batch: bool,
+    /// Print nothing; exit 0 when `A OP B` holds and 1 when not, for `if` in scripts. OP is
+    /// `<`, `<=`, `=`, `>=`, `>`, `!=` or dpkg's `lt`, `le`, `eq`, `ge`, `gt`, `ne`.
+    #[arg(long, value_name = "OP", value_parser = parse_relation, conflicts_with = "batch")]
+    test: Option<Relation>,
+}
+
+/// A relation `--test` asks about.
+#[derive(Debug, Clone, Copy)]
+struct Relation {
+    /// The orderings of A against B that make it hold.
+    holds_for: &'static [std::cmp::Ordering],
+}
+
+fn parse_relation(s: &str) -> Result<Relation, String> {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    let holds_for: &'static [std::cmp::Ordering] = match s {
+        "<" | "lt" | "<<" => &[Less],
+        "<=" | "le" => &[Less, Equal],
+        "=" | "==" | "eq" => &[Equal],
+        ">=" | "ge" => &[Greater, Equal],
+        ">" | "gt" | ">>" => &[Greater],
+        "!=" | "ne" => &[Less, Greater],
+        _ => {
+            return Err(format!(
+                "{s:?} is not one of <, <=, =, >=, >, != (or lt, le, eq, ge, gt, ne)"
+            ))
+        }
+    };
+    Ok(Relation { holds_for })
+}
+
+fn ordering(scheme: Scheme, a: &str, b: &str) -> Result<std::cmp::Ordering> {
+    Ok(match scheme {
+        Scheme::Rpm => RpmEvr::parse(a)?.cmp(&RpmEvr::parse(b)?),
+        Scheme::Deb => DebVersion::parse(a)?.cmp(&DebVersion::parse(b)?),
+    })
 }
 
 fn compare(scheme: Scheme, a: &str, b: &str) -> Result<&'static str> {
-    let ord = match scheme {
-        Scheme::Rpm => RpmEvr::parse(a)?.cmp(&RpmEvr::parse(b)?),
-        Scheme::Deb => DebVersion::parse(a)?.cmp(&DebVersion::parse(b)?),
-    };
-    Ok(ordering_symbol(ord))
+    Ok(ordering_symbol(ordering(scheme, a, b)?))
 }
 
 pub fn run(args: VercmpArgs) -> Result<i32> {
@@ -45,6 +77,14 @@ pub fn run(args: VercmpArgs) -> Result<i32> {
         let (Some(a), Some(b)) = (args.a.as_deref(), args.b.as_deref()) else {
             bail!("vercmp needs two versions, or --batch");
         };
+        if let Some(relation) = args.test {
+            let holds = relation.holds_for.contains(&ordering(args.scheme, a, b)?);
+            return Ok(if holds {
+                exit::OK
+            } else {
+                exit::JUDGEMENT_FAILED
+            });
+        }
         println!("{}", compare(args.scheme, a, b)?);
         return Ok(exit::OK);
     }

@@ -17,6 +17,7 @@ use crate::host::facts::HostFacts;
 use crate::host::source::{HostSource, SourceKind};
 use crate::repo::set::{self, RepoIndex, RepoSetError};
 use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
+use crate::report::model::FailOn;
 use crate::scan::{self, EvalOptions};
 use crate::vocab::status::ComplianceStatus;
 
@@ -65,6 +66,8 @@ pub struct RunSummary {
     pub compliant: usize,
     pub non_compliant: usize,
     pub failed: usize,
+    /// How many scanned hosts meet each `--fail-on` condition that any host meets.
+    pub meeting: std::collections::HashMap<FailOn, usize>,
     /// The files written, in the order the writers finished them.
     pub files: Vec<PathBuf>,
     pub elapsed: Duration,
@@ -312,6 +315,13 @@ pub fn run(
             });
             for h in &batch {
                 summary.hosts += 1;
+                if let Ok(report) = &h.outcome {
+                    for condition in FailOn::ALL {
+                        if condition.met_by(report) {
+                            *summary.meeting.entry(condition).or_default() += 1;
+                        }
+                    }
+                }
                 match h.status() {
                     ComplianceStatus::Compliant => summary.compliant += 1,
                     ComplianceStatus::NonCompliant => summary.non_compliant += 1,

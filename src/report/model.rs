@@ -279,6 +279,46 @@ impl HostReport {
     }
 }
 
+/// A condition `--fail-on` names, met by a host's report (for `scan`) or by any host of a
+/// fleet run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailOn {
+    /// Any patch makes the host non-compliant.
+    NonCompliant,
+    /// A non-compliant patch is a security one (`SecurityNonCompliantCount` above 0).
+    Security,
+    /// The host is non-compliant at this compliance level or above (its
+    /// `NonCompliantSeverity`): `Critical` fails only on CRITICAL, `Low` on LOW and above.
+    AtLeast(ComplianceLevel),
+    /// The scan warned (stale metadata, an entry that matches nothing, …).
+    Warnings,
+}
+
+impl FailOn {
+    /// Every condition, strictest level first.
+    pub const ALL: [FailOn; 8] = [
+        FailOn::NonCompliant,
+        FailOn::Security,
+        FailOn::AtLeast(ComplianceLevel::Critical),
+        FailOn::AtLeast(ComplianceLevel::High),
+        FailOn::AtLeast(ComplianceLevel::Medium),
+        FailOn::AtLeast(ComplianceLevel::Low),
+        FailOn::AtLeast(ComplianceLevel::Informational),
+        FailOn::Warnings,
+    ];
+
+    /// Whether `report` meets the condition.
+    pub fn met_by(self, report: &HostReport) -> bool {
+        let state = &report.patch_state;
+        match self {
+            FailOn::NonCompliant => report.is_non_compliant(),
+            FailOn::Security => state.security_non_compliant_count > 0,
+            FailOn::AtLeast(level) => state.non_compliant_severity.is_some_and(|s| s >= level),
+            FailOn::Warnings => !report.warnings.is_empty(),
+        }
+    }
+}
+
 /// serde_json's pretty layout (two spaces a level) for a value that starts `depth` levels
 /// in: what `to_string_pretty` writes for it inside its parents, without indenting afterwards.
 struct Nested {

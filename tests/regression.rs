@@ -79,7 +79,8 @@ fn misspelt_product_warns_and_fail_on_warnings_catches_it() {
     let base = scan_args(&bed("host-a"), &["--baseline", file.to_str().unwrap()]);
     let plain = run_owned(&base);
     assert_eq!(plain.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&plain.stdout);
+    // Warnings are on stderr, in every format.
+    let text = String::from_utf8_lossy(&plain.stderr);
     assert!(
         text.contains(
             "no approval rule's PRODUCT values include the host's product AmazonLinux2023"
@@ -97,7 +98,7 @@ fn misspelt_product_warns_and_fail_on_warnings_catches_it() {
     .unwrap();
     let out = run_owned(&strict);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("GlobalFilters' PRODUCT values"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GlobalFilters' PRODUCT values"));
     // A product that matches warns of nothing of the kind, and the default baseline neither.
     std::fs::write(
         &file,
@@ -105,7 +106,7 @@ fn misspelt_product_warns_and_fail_on_warnings_catches_it() {
     )
     .unwrap();
     let out = run_owned(&base);
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("PRODUCT values"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("PRODUCT values"));
 }
 
 /// Table output panicked (`format!` width over 65,535) on a 70,000-character advisory id.
@@ -327,7 +328,7 @@ fn repositories_offering_none_of_the_host_s_packages_warn() {
         "warnings".into(),
     ];
     let out = run_owned(&args);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stderr);
     assert!(
         text.contains("none of the host's 46 installed packages is offered"),
         "{text}"
@@ -335,7 +336,7 @@ fn repositories_offering_none_of_the_host_s_packages_warn() {
     assert_eq!(out.status.code(), Some(1));
     // The host's own repositories do not warn so.
     let args = scan_args(&host, &[]);
-    let text = String::from_utf8_lossy(&run_owned(&args).stdout).to_string();
+    let text = String::from_utf8_lossy(&run_owned(&args).stderr).to_string();
     assert!(!text.contains("is offered by the repositories"), "{text}");
 }
 

@@ -207,3 +207,62 @@ fn fail_on_takes_a_compliance_level_or_security() {
         }
     }
 }
+
+/// Results on stdout, warnings on stderr, in every format (the table put its warnings on
+/// stdout); `-q` leaves only errors, `-v` adds a note of what was read; `--color` decides the
+/// table's colours whatever the terminal, and NO_COLOR turns `auto` off.
+#[test]
+fn stdout_has_results_stderr_the_rest_and_q_v_color_decide_it() {
+    // 2026: the bed's metadata (2025-06-01) is stale, so every scan warns.
+    let late = ["--now", "2026-06-01T00:00:00Z"];
+    for format in ["table", "json", "aws"] {
+        let out = scan(&[&late[..], &["--format", format]].concat());
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            stderr.contains("warning:") && stderr.contains("older than 30 days"),
+            "{format}: {stderr}"
+        );
+        // (patchscan's own JSON keeps them as data too, in its `Warnings` field.)
+        assert!(
+            !stdout.contains("warning:"),
+            "{format}: a warning on stdout"
+        );
+        let quiet = scan(&[&late[..], &["--format", format, "-q"]].concat());
+        assert!(
+            quiet.stderr.is_empty(),
+            "{format} -q: {}",
+            String::from_utf8_lossy(&quiet.stderr)
+        );
+        assert_eq!(quiet.stdout, out.stdout, "{format}: -q changes only stderr");
+    }
+    let verbose = scan(&[&late[..], &["-v"]].concat());
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        stderr.contains("installed,") && stderr.contains(" ms"),
+        "{stderr}"
+    );
+    // An error is still said with -q.
+    let failed = run(&["scan", "-q", "--root", "/no/such/root"], None);
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("/no/such/root"));
+
+    let ansi = |extra: &[&str], env: Option<(&str, &str)>| {
+        let args = bed_args(&[&late[..], extra].concat());
+        let mut cmd = common::patchscan();
+        cmd.args(&args);
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap().stdout.contains(&0x1b)
+    };
+    assert!(ansi(&["--color", "always"], None));
+    assert!(
+        ansi(&["--color=always"], Some(("NO_COLOR", "1"))),
+        "always wins over NO_COLOR"
+    );
+    assert!(!ansi(&["--color", "never"], None));
+    assert!(!ansi(&[], Some(("NO_COLOR", "1"))));
+}

@@ -39,6 +39,7 @@ pub fn run(args: DemoArgs) -> Result<i32> {
     let manifest = Manifest::load(&path).map_err(|e| anyhow!(e))?;
     let opts = RunOptions {
         now: manifest.now.unwrap_or(0),
+        progress: crate::cli::ui::chatty(),
         ..Default::default()
     };
     println!(

@@ -243,6 +243,7 @@ pub fn run(args: FleetArgs) -> Result<i32> {
         max_metadata_age_days: args.max_metadata_age,
         host_timeout: std::time::Duration::from_secs_f64(args.host_timeout),
         include_not_applicable: args.include_not_applicable,
+        progress: crate::cli::ui::chatty(),
         ..Default::default()
     };
     if let Some(jobs) = args.jobs {
@@ -255,8 +256,18 @@ pub fn run(args: FleetArgs) -> Result<i32> {
         Partition::Date => PartitionBy::Date,
         Partition::PatchGroup => PartitionBy::PatchGroup,
     });
+    crate::cli::ui::note(&format!(
+        "{}: {} hosts, {} repository sets, {} threads",
+        args.manifest.display(),
+        manifest.hosts.len(),
+        manifest.repo_sets.len(),
+        opts.jobs
+    ));
     let (summary, failures) = run_manifest(&manifest, &args.out, &opts, &args.format, partition)
         .with_context(|| format!("fleet {}", args.manifest.display()))?;
+    for file in &summary.files {
+        crate::cli::ui::note(&format!("wrote {}", file.display()));
+    }
     println!(
         "wrote {} files under {}",
         summary.files.len(),

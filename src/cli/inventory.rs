@@ -110,7 +110,7 @@ pub fn run(args: InventoryArgs) -> Result<i32> {
                 .collect();
             let header = ["NAME", "EPOCH", "VERSION", "RELEASE", "ARCH", "INSTALLED"];
             print!("{}", columns(&header, cells));
-            eprintln!("{} packages in {}", rows.len(), db.display());
+            crate::cli::ui::note(&format!("{} packages in {}", rows.len(), db.display()));
         }
     }
     Ok(exit::OK)
@@ -148,7 +148,11 @@ fn run_dpkg(root: &RootFs, db: &dpkg::DpkgDatabase, format: InventoryFormat) -> 
                 .collect();
             let header = ["NAME", "VERSION", "ARCH", "STATUS", "INSTALLED"];
             print!("{}", columns(&header, cells));
-            eprintln!("{} packages in {}", rows.len(), root.path().display());
+            crate::cli::ui::note(&format!(
+                "{} packages in {}",
+                rows.len(),
+                root.path().display()
+            ));
         }
     }
     Ok(exit::OK)

@@ -6,9 +6,10 @@ mod fleet;
 mod inventory;
 mod report;
 mod scan;
+pub mod ui;
 mod vercmp;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use patchscan::exit;
 
@@ -25,6 +26,15 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour the output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ui::ColorWhen,
+    /// Print only errors on stderr: no warnings, no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say on stderr what was read and how long it took.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -50,11 +60,89 @@ enum Command {
     /// Run the bundled demo fleet end to end (Parquet under ./patchscan-out, then the report).
     #[command(after_help = EXIT_CODES)]
     Demo(demo::DemoArgs),
+    /// Print a shell completion script (e.g. `patchscan completions bash >
+    /// ~/.local/share/bash-completion/completions/patchscan`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: patchscan.1 and one per command (patchscan-scan.1, …) into DIR.
+    Man {
+        /// Directory to write them into (created when missing).
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+    },
+}
+
+/// `patchscan completions SHELL`.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<i32> {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "patchscan", &mut std::io::stdout());
+    Ok(exit::OK)
+}
+
+/// `patchscan man DIR`: the top-level page and one per subcommand (nested ones as
+/// `patchscan-baseline-show.1`), each written whole and renamed into place.
+fn man(dir: &std::path::Path) -> anyhow::Result<i32> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let mut written = Vec::new();
+    fn pages(
+        cmd: clap::Command,
+        name: String,
+        dir: &std::path::Path,
+        written: &mut Vec<std::path::PathBuf>,
+    ) -> anyhow::Result<()> {
+        use anyhow::Context;
+        let cmd = cmd.name(name.clone());
+        let mut roff = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut roff)?;
+        let path = dir.join(format!("{name}.1"));
+        let tmp = dir.join(format!(".{name}.1.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, &roff).with_context(|| format!("{}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("{}", path.display()))?;
+        written.push(path);
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            pages(
+                sub.clone(),
+                format!("{name}-{}", sub.get_name()),
+                dir,
+                written,
+            )?;
+        }
+        Ok(())
+    }
+    pages(Cli::command(), "patchscan".into(), dir, &mut written)?;
+    for path in &written {
+        ui::note(&format!("wrote {}", path.display()));
+    }
+    println!("{} man pages in {}", written.len(), dir.display());
+    Ok(exit::OK)
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `--color` decides how clap itself prints help and usage errors, so it is looked for
+    // before the arguments are parsed.
+    let mut when = ui::ColorWhen::Auto;
+    for (i, a) in args.iter().enumerate() {
+        let a = a.to_string_lossy();
+        let value = match a.strip_prefix("--color=") {
+            Some(v) => Some(v.to_string()),
+            None if a == "--color" => args.get(i + 1).map(|v| v.to_string_lossy().into_owned()),
+            None => None,
+        };
+        if let Some(v) = value.and_then(|v| clap::ValueEnum::from_str(&v, false).ok()) {
+            when = v;
+        }
+    }
+    let parsed = Cli::command()
+        .color(ui::clap_color(when))
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -66,6 +154,11 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    ui::set(ui::Ui {
+        color: cli.color,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    });
     let result = match cli.command {
         Command::Vercmp(args) => vercmp::run(args),
         Command::Baseline(cmd) => baseline_cmd::run(cmd),
@@ -74,6 +167,8 @@ pub fn run() -> i32 {
         Command::Fleet(args) => fleet::run(args),
         Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { dir } => man(&dir),
     };
     match result {
         Ok(code) => code,

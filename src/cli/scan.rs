@@ -108,7 +108,21 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         },
     };
     // The process ends after printing: skip freeing the index.
+    let started = std::time::Instant::now();
     let mut report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
+    let s = &report.patch_state;
+    crate::cli::ui::note(&format!(
+        "{}: {} installed, {} missing, {} not applicable, baseline {}, in {:.1} ms",
+        opts.root.display(),
+        s.installed_count
+            + s.installed_other_count
+            + s.installed_pending_reboot_count
+            + s.installed_rejected_count,
+        s.missing_count,
+        s.not_applicable_count,
+        report.aws_baseline_id,
+        started.elapsed().as_secs_f64() * 1e3
+    ));
     match args.format {
         ScanFormat::Json => {
             let mut out = std::io::stdout().lock();
@@ -116,7 +130,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
             writeln!(out)?;
         }
         ScanFormat::Table => {
-            let colour = std::io::stdout().is_terminal();
+            let colour = crate::cli::ui::colour(std::io::stdout().is_terminal());
             print!("{}", table::render(&report, colour, args.explain));
         }
         ScanFormat::Aws => print!(
@@ -125,10 +139,8 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         ),
         ScanFormat::AwsPatches => print!("{}", aws_cli::instance_patches(&report)),
     }
-    if args.format != ScanFormat::Table {
-        for w in &report.warnings {
-            eprintln!("warning: {w}");
-        }
+    for w in &report.warnings {
+        crate::cli::ui::warn(w);
     }
     let failed = args.fail_on.iter().any(|f| f.condition().met_by(&report));
     Ok(if failed {

@@ -128,9 +128,6 @@ pub fn render(report: &HostReport, colour: bool, explain: bool) -> String {
             }
         );
     }
-    for w in &report.warnings {
-        let _ = writeln!(out, "{} {w}", paint(colour, "33", "warning:"));
-    }
     out
 }
 

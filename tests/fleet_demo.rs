@@ -138,3 +138,40 @@ fn the_demo_runs_end_to_end_and_agrees_with_scan() {
         ]
     );
 }
+
+/// `demo` ran the fixtures of the checkout the binary was built in, not of the one it was run
+/// in: a checkout (here, a copy of the demo under another root) whose demo differs is the
+/// one run, from its top or from a folder inside it.
+#[test]
+fn demo_runs_the_fixtures_of_the_checkout_it_runs_in() {
+    let other = tempfile::tempdir().unwrap();
+    let demo_copy = other.path().join("repodata-fixtures/demo");
+    common::apt::copy_dir(&demo(), &demo_copy);
+    // This checkout's demo has one host fewer: drop the last [[hosts]] entry.
+    let manifest = demo_copy.join("fleet.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let cut = text.rfind("[[hosts]]").unwrap();
+    std::fs::write(&manifest, &text[..cut]).unwrap();
+    let inside = other.path().join("repodata-fixtures");
+    for cwd in [other.path(), inside.as_path()] {
+        let out = tempfile::tempdir().unwrap();
+        let o = common::patchscan()
+            .current_dir(cwd)
+            .arg("demo")
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            stdout.contains(&format!("Demo fleet: {}", manifest.display()))
+                || stdout.contains(&format!(
+                    "Demo fleet: {}",
+                    manifest.canonicalize().unwrap().display()
+                )),
+            "{}: {stdout}",
+            cwd.display()
+        );
+        assert!(stdout.contains("Fleet: 6 hosts"), "{stdout}");
+    }
+}

@@ -22,14 +22,17 @@ pub struct DemoArgs {
     manifest: Option<PathBuf>,
 }
 
+/// The demo fleet of the checkout the command runs in (the current directory or one above
+/// it), else of the one the binary was built from.
 fn demo_manifest() -> Option<PathBuf> {
     let rel = "repodata-fixtures/demo/fleet.toml";
-    [
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel),
-        PathBuf::from(rel),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
+    let here = std::env::current_dir().ok();
+    let checkouts = here.iter().flat_map(|d| d.ancestors().map(|a| a.join(rel)));
+    checkouts
+        .chain(std::iter::once(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel),
+        ))
+        .find(|p| p.is_file())
 }
 
 pub fn run(args: DemoArgs) -> Result<i32> {

@@ -271,7 +271,7 @@ fn quote(s: &str) -> String {
     out
 }
 
-/// Undoes [`quote`]'s `%xx` escapes.
+/// Undoes `quote`'s `%xx` escapes.
 pub fn unquote(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

@@ -1,5 +1,5 @@
 //! Fleets: a manifest of repository sets, baselines, patch-group registrations and hosts
-//! ([`manifest`]), and the parallel run over one shared index per repository set ([`run`]).
+//! ([`manifest`]), and the parallel run over one shared index per repository set ([`run`](mod@run)).
 
 pub mod manifest;
 pub mod run;

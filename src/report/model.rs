@@ -353,7 +353,7 @@ impl Nested {
         w.write_all(c)
     }
 
-    fn item<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+    fn item<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
         if !first {
             w.write_all(b",")?;
         }

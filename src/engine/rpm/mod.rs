@@ -3,8 +3,8 @@
 //! Per installed `name.arch` (the highest installed version; for installonly packages such as
 //! kernels that is the newest kernel): collect the available versions for that name with a
 //! compatible architecture and an enabled module stream, ask [`approval`] about each
-//! ([`judge`]), and compare the highest approved one with what is installed
-//! ([`super::decision`]). Fleets share the judging across hosts ([`table`]).
+//! (`judge`), and compare the highest approved one with what is installed
+//! ([`super::decision`]). Fleets share the judging across hosts (`table`).
 
 mod judge;
 mod table;

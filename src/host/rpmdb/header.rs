@@ -139,7 +139,7 @@ impl<'a> Header<'a> {
                 return Err(bad("offset past the data store"));
             }
             if let Some(size) = element_size(entry.kind) {
-                if entry.offset % size != 0 {
+                if !entry.offset.is_multiple_of(size) {
                     return Err(bad("misaligned offset"));
                 }
                 let len = entry.count.checked_mul(size);
@@ -235,7 +235,7 @@ pub(crate) mod tests {
         let mut data: Vec<u8> = Vec::new();
         for (tag, kind, payload, count) in entries {
             let align = element_size(*kind).unwrap_or(1);
-            while data.len() % align != 0 {
+            while !data.len().is_multiple_of(align) {
                 data.push(0);
             }
             for word in [*tag, *kind, data.len() as u32, *count] {

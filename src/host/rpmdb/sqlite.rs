@@ -105,7 +105,7 @@ fn mark_rollback(db: &mut [u8]) {
 /// What the readers hand each header to.
 pub type RecordSink<'s> = dyn FnMut(Record<'_>) -> Result<(), RpmDbError> + 's;
 
-/// [`each_record`] for a database held in memory (`db`, with its `-wal` file's bytes when
+/// [`each_record_from_file`] for a database held in memory (`db`, with its `-wal` file's bytes when
 /// there is one); `path` names it in messages.
 pub fn each_record_from_bytes(
     path: &Path,

@@ -82,13 +82,13 @@ impl RepoMd {
                 ),
             ));
         }
-        let child_text = |node: roxmltree::Node, name: &str| {
+        let child_text = |node: roxmltree::Node<'_, '_>, name: &str| {
             node.children()
                 .find(|c| c.has_tag_name(name))
                 .and_then(|c| c.text())
                 .map(|t| t.trim().to_string())
         };
-        let checksum = |node: roxmltree::Node, name: &str| {
+        let checksum = |node: roxmltree::Node<'_, '_>, name: &str| {
             node.children()
                 .find(|c| c.has_tag_name(name))
                 .map(|c| Checksum {

@@ -187,7 +187,7 @@ impl State {
     fn element(
         &mut self,
         file: &XmlFile,
-        e: &BytesStart,
+        e: &BytesStart<'_>,
         depth: usize,
         is_start: bool,
     ) -> Result<(), RpmMdError> {
@@ -258,7 +258,7 @@ impl State {
         Ok(())
     }
 
-    fn start_update(&mut self, file: &XmlFile, e: &BytesStart) -> Result<(), RpmMdError> {
+    fn start_update(&mut self, file: &XmlFile, e: &BytesStart<'_>) -> Result<(), RpmMdError> {
         let kind = update_type(file.attrs(e), &mut self.strings)?;
         self.module = None;
         self.current = Some(empty_advisory(kind));

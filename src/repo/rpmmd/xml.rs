@@ -164,7 +164,11 @@ impl XmlFile {
 
     /// Appends the text of an entity or character reference (`&amp;`, `&#39;`) to `out`;
     /// an undeclared entity is an error (kept as written, it would name a package no one has).
-    pub fn push_reference(&self, reference: &BytesRef, out: &mut String) -> Result<(), RpmMdError> {
+    pub fn push_reference(
+        &self,
+        reference: &BytesRef<'_>,
+        out: &mut String,
+    ) -> Result<(), RpmMdError> {
         match reference.resolve_char_ref() {
             Ok(Some(c)) => out.push(c),
             Ok(None) => {

@@ -17,6 +17,7 @@ use crate::repo::index::UpdateIndex;
 use crate::repo::set::{self, RepoIndex, RepoSetError};
 use crate::report::model::{HostReport, ReportContext, RepositoryRecord};
 use crate::vocab::time::format_time;
+use crate::vocab::warning::{Warning, WarningCode};
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
@@ -125,10 +126,15 @@ fn evaluate_inner<'a>(
     shared: Option<&rpm::SharedVerdicts<'a>>,
 ) -> Result<HostReport, ScanError> {
     let os = facts.identity.operating_system;
-    let mut warnings: Vec<String> = loaded
+    let mut warnings: Vec<Warning> = loaded
         .warnings
         .iter()
-        .map(|w| format!("baseline {}: {w}", loaded.baseline.origin))
+        .map(|w| {
+            Warning::new(
+                WarningCode::Baseline,
+                format!("baseline {}: {w}", loaded.baseline.origin),
+            )
+        })
         .collect();
     if loaded.baseline.operating_system != os {
         return Err(ScanError::Baseline(baseline::BaselineError::OsMismatch {
@@ -163,9 +169,10 @@ fn evaluate_inner<'a>(
                     sel
                 }
                 (true, None) => {
-                    warnings.push(
-                        "no apt sources configured (etc/apt/sources.list, sources.list.d/): every list in var/lib/apt/lists counts, trusted".into(),
-                    );
+                    warnings.push(Warning::new(
+                        WarningCode::NoAptSources,
+                        "no apt sources configured (etc/apt/sources.list, sources.list.d/): every list in var/lib/apt/lists counts, trusted",
+                    ));
                     AptSelection::all(index)
                 }
                 (false, _) => AptSelection::all(index),
@@ -246,8 +253,9 @@ fn evaluate_inner<'a>(
         }
     };
     for e in &eval.unused_entries {
-        warnings.push(format!(
-            "baseline entry {e:?} matches nothing in this scan (stale baseline?)"
+        warnings.push(Warning::new(
+            WarningCode::UnusedBaselineEntry,
+            format!("baseline entry {e:?} matches nothing in this scan (stale baseline?)"),
         ));
     }
     let instance_id = opts
@@ -277,10 +285,10 @@ fn evaluate_inner<'a>(
 
 /// The warning for repositories that offer none of the host's packages: another
 /// distribution's or release's, so nothing could be found missing and the host looks compliant.
-fn unrelated_repositories(installed: usize) -> String {
-    format!(
+fn unrelated_repositories(installed: usize) -> Warning {
+    Warning::new(WarningCode::UnrelatedRepositories, format!(
         "none of the host's {installed} installed packages is offered by the repositories: are they the host's distribution and release? nothing can be found missing"
-    )
+    ))
 }
 
 /// The enabled lists, for the report.
@@ -317,7 +325,7 @@ fn apt_warnings(
     index: &AptIndex,
     selection: &AptSelection,
     opts: &EvalOptions,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     let mut seen = HashSet::new();
     for (i, l) in index.lists.iter().enumerate() {
@@ -326,9 +334,12 @@ fn apt_warnings(
         }
         let Some(r) = l.release else {
             if seen.insert(usize::MAX - i) {
-                warnings.push(format!(
-                    "{}: no Release or InRelease file for this list (suite unknown, never security)",
-                    l.path.display()
+                warnings.push(Warning::new(
+                    WarningCode::ListWithoutRelease,
+                    format!(
+                        "{}: no Release or InRelease file for this list (suite unknown, never security)",
+                        l.path.display()
+                    ),
                 ));
             }
             continue;
@@ -339,17 +350,26 @@ fn apt_warnings(
         let rel = &index.releases[r];
         let name = rel.path.display();
         match (rel.date, rel.valid_until) {
-            (_, Some(until)) if until < opts.now => warnings.push(format!(
-                "{name}: Release dated {} expired at {} (Valid-Until): the lists are stale",
-                rel.date.map(format_time).unwrap_or_else(|| "?".into()),
-                format_time(until)
+            (_, Some(until)) if until < opts.now => warnings.push(Warning::new(
+                WarningCode::ReleaseExpired,
+                format!(
+                    "{name}: Release dated {} expired at {} (Valid-Until): the lists are stale",
+                    rel.date.map(format_time).unwrap_or_else(|| "?".into()),
+                    format_time(until)
+                ),
             )),
-            (Some(t), _) if stale(opts, t) => warnings.push(format!(
-                "{name}: Release dated {} is older than {} days",
-                format_time(t),
-                opts.max_metadata_age_days
+            (Some(t), _) if stale(opts, t) => warnings.push(Warning::new(
+                WarningCode::StaleMetadata,
+                format!(
+                    "{name}: Release dated {} is older than {} days",
+                    format_time(t),
+                    opts.max_metadata_age_days
+                ),
             )),
-            (None, _) => warnings.push(format!("{name}: Release has no Date")),
+            (None, _) => warnings.push(Warning::new(
+                WarningCode::UndatedMetadata,
+                format!("{name}: Release has no Date"),
+            )),
             _ => {}
         }
     }
@@ -360,18 +380,24 @@ fn stale(opts: &EvalOptions, t: i64) -> bool {
     opts.now - t > i64::from(opts.max_metadata_age_days) * 86_400
 }
 
-fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut Vec<String>) {
+fn metadata_age_warnings(index: &UpdateIndex, opts: &EvalOptions, warnings: &mut Vec<Warning>) {
     for r in &index.repos {
         match r.timestamp {
             Some(t) if stale(opts, t) => {
-                warnings.push(format!(
-                    "{}: metadata dated {} is older than {} days",
-                    r.path,
-                    format_time(t),
-                    opts.max_metadata_age_days
+                warnings.push(Warning::new(
+                    WarningCode::StaleMetadata,
+                    format!(
+                        "{}: metadata dated {} is older than {} days",
+                        r.path,
+                        format_time(t),
+                        opts.max_metadata_age_days
+                    ),
                 ));
             }
-            None => warnings.push(format!("{}: metadata has no date", r.path)),
+            None => warnings.push(Warning::new(
+                WarningCode::UndatedMetadata,
+                format!("{}: metadata has no date", r.path),
+            )),
             _ => {}
         }
     }

@@ -45,6 +45,7 @@ const SUMMARIES: &[(&str, &str)] = &[
     ("ScanTime", "TIMESTAMP"),
     ("Error", "VARCHAR"),
     ("Warnings", "VARCHAR[]"),
+    ("WarningCodes", "VARCHAR[]"),
 ];
 
 /// patches: column → the DuckDB type of the Parquet column.

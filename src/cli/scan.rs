@@ -140,7 +140,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         ScanFormat::AwsPatches => print!("{}", aws_cli::instance_patches(&report)),
     }
     for w in &report.warnings {
-        crate::cli::ui::warn(w);
+        crate::cli::ui::warn(&w.to_string());
     }
     let failed = args.fail_on.iter().any(|f| f.condition().met_by(&report));
     Ok(if failed {

@@ -9,6 +9,7 @@
 use crate::baseline::{
     Approval, Baseline, ComplianceLevel, FilterKey, OsFamily, PackageForms, PatchFilter,
 };
+use crate::vocab::warning::{Warning, WarningCode};
 
 /// What a package version brings to the decision: its names, its advisory attributes (RPM
 /// family and SUSE: the update notice; APT: the candidate's priority and section) and its
@@ -190,23 +191,24 @@ fn product_matches(values: &[String], product: &str, apt: bool) -> bool {
 
 /// Warnings for a baseline whose PRODUCT filters shut this host out: the global filters, or
 /// every approval rule. (`--fail-on warnings` turns them into a failed judgement.)
-pub fn product_warnings(baseline: &Baseline, product: &str) -> Vec<String> {
+pub fn product_warnings(baseline: &Baseline, product: &str) -> Vec<Warning> {
     let mut out = Vec::new();
+    let warning = |message| Warning::new(WarningCode::ProductExcludesHost, message);
     if !product_admitted(&baseline.global_filters, baseline, product) {
-        out.push(format!(
+        out.push(warning(format!(
             "baseline {:?}: the GlobalFilters' PRODUCT values do not include the host's product {product}, so no approval rule applies to this host",
             baseline.name
-        ));
+        )));
     } else if !baseline.approval_rules.is_empty()
         && baseline
             .approval_rules
             .iter()
             .all(|r| !product_admitted(&r.filters, baseline, product))
     {
-        out.push(format!(
+        out.push(warning(format!(
             "baseline {:?}: no approval rule's PRODUCT values include the host's product {product}, so no rule applies to this host",
             baseline.name
-        ));
+        )));
     }
     out
 }

@@ -7,7 +7,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use crate::report::fleet::{
-    comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
+    comma_items, into_file, warning_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
 };
 use crate::vocab::time::format_time;
 
@@ -60,6 +60,14 @@ impl TableEncoder for CsvTable {
                 Value::Count(n) => cell.push_str(&n.to_string()),
                 Value::Timestamp(ms) => cell.push_str(&format_time(ms.div_euclid(1000))),
                 Value::List(items) => cell.push_str(&items.join(sep)),
+                Value::Warnings(ws, part) => {
+                    for (i, item) in warning_items(ws, *part).enumerate() {
+                        if i > 0 {
+                            cell.push_str(sep);
+                        }
+                        cell.push_str(item);
+                    }
+                }
                 Value::CommaList(s) => {
                     for (i, item) in comma_items(s).enumerate() {
                         if i > 0 {

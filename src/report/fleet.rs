@@ -5,6 +5,7 @@
 //! and JSON Lines all render the same rows, so the formats cannot drift apart.
 //! docs/output-schema.md documents them; `tests/report.rs` pins them.
 
+use crate::vocab::warning::Warning;
 use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use crate::vocab::status::ComplianceStatus;
 use crate::vocab::time::format_time;
 
 /// The version of the fleet output schema (docs/output-schema.md documents each change).
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// One host of a fleet run: who it is, how it was judged, and its report or why there is none.
 #[derive(Debug, Clone)]
@@ -80,6 +81,23 @@ pub enum Value<'a> {
     List(&'a [String]),
     /// A list kept as comma-separated text (`CVEIds`): its items are [`comma_items`].
     CommaList(&'a str),
+    /// One part of each of a host's warnings: its items are [`warning_items`].
+    Warnings(&'a [Warning], WarningPart),
+}
+
+/// Which part of each warning a [`Value::Warnings`] cell lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningPart {
+    Message,
+    Code,
+}
+
+/// The items of a [`Value::Warnings`] cell.
+pub fn warning_items(warnings: &[Warning], part: WarningPart) -> impl Iterator<Item = &str> {
+    warnings.iter().map(move |w| match part {
+        WarningPart::Message => w.message.as_str(),
+        WarningPart::Code => w.code.as_str(),
+    })
 }
 
 impl Value<'_> {
@@ -206,9 +224,14 @@ pub const SUMMARY_COLUMNS: &[SummaryColumn] = &[
             .map_or(Value::Null, |e| Value::Text(e))
     }),
     summary!("Warnings", TextList, |h| {
-        h.outcome
-            .as_ref()
-            .map_or(Value::List(&[]), |r| Value::List(&r.warnings))
+        h.outcome.as_ref().map_or(Value::List(&[]), |r| {
+            Value::Warnings(&r.warnings, WarningPart::Message)
+        })
+    }),
+    summary!("WarningCodes", TextList, |h| {
+        h.outcome.as_ref().map_or(Value::List(&[]), |r| {
+            Value::Warnings(&r.warnings, WarningPart::Code)
+        })
     }),
 ];
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value as Json};
 
 use crate::report::fleet::{
-    comma_items, into_file, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
+    comma_items, into_file, warning_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
 };
 use crate::vocab::time::format_time;
 
@@ -42,6 +42,7 @@ impl TableEncoder for JsonlTable {
                 Value::Timestamp(ms) => Json::String(format_time(ms.div_euclid(1000))),
                 Value::List(items) => Json::from(items.to_vec()),
                 Value::CommaList(s) => Json::from_iter(comma_items(s)),
+                Value::Warnings(ws, part) => Json::from_iter(warning_items(ws, *part)),
             };
             object.insert((*name).to_string(), v);
         }

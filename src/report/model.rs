@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::baseline::ComplianceLevel;
 use crate::engine::decision::{Decision, Evaluation, PatchState};
 use crate::vocab::time::format_time;
+use crate::vocab::warning::Warning;
 
 /// One host's scan result.
 #[derive(Debug, Clone, Serialize)]
@@ -14,7 +15,8 @@ use crate::vocab::time::format_time;
 pub struct HostReport {
     pub patch_state: PatchStateSummary,
     pub patches: Vec<PatchRecord>,
-    pub warnings: Vec<String>,
+    /// Each with its stable code (`{"Code": "stale-metadata", "Message": …}`).
+    pub warnings: Vec<Warning>,
     /// The package lists the scan used, with their suites' dates (APT hosts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub repositories: Vec<RepositoryRecord>,
@@ -157,7 +159,7 @@ fn record(d: Decision) -> PatchRecord {
 
 impl HostReport {
     /// Builds the report from an evaluation (spec §5.3 counts and severity).
-    pub fn new(eval: &Evaluation, ctx: &ReportContext<'_>, warnings: Vec<String>) -> Self {
+    pub fn new(eval: &Evaluation, ctx: &ReportContext<'_>, warnings: Vec<Warning>) -> Self {
         Self::from_evaluation(eval.clone(), ctx, warnings)
     }
 
@@ -165,7 +167,7 @@ impl HostReport {
     pub fn from_evaluation(
         eval: Evaluation,
         ctx: &ReportContext<'_>,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
     ) -> Self {
         let mut s = PatchStateSummary {
             instance_id: ctx.instance_id.to_string(),
@@ -405,6 +407,7 @@ impl serde_json::ser::Formatter for Nested {
 mod tests {
     use super::*;
     use crate::version::{PackageVersion, RpmEvr};
+    use crate::vocab::warning::WarningCode;
 
     fn d(name: &str, state: PatchState, class: &str, level: ComplianceLevel) -> Decision {
         Decision {
@@ -451,7 +454,11 @@ mod tests {
             decisions,
             ..Default::default()
         };
-        for warnings in [vec![], vec!["w \"Patches\": []\n".to_string(), "x".into()]] {
+        let odd = [
+            Warning::new(WarningCode::StaleMetadata, "w \"Patches\": []\n"),
+            Warning::new(WarningCode::Baseline, "x"),
+        ];
+        for warnings in [vec![], odd.to_vec()] {
             for n in [0, 1, 2, 65, 300] {
                 let mut report =
                     HostReport::new(&eval(decisions[..n].to_vec()), &ctx(), warnings.clone());

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use crate::report::fleet::{comma_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value};
+use crate::report::fleet::{
+    comma_items, warning_items, AtomicFile, ColumnType, ReportError, TableEncoder, Value,
+};
 use crate::report::view::{AdvisoryRow, Count, FailedHost, FleetView, GroupRow, HostRow};
 use crate::vocab::severity;
 use crate::vocab::status::ComplianceStatus;
@@ -78,6 +80,9 @@ fn append(b: &mut Builder, v: &Value<'_>) {
             b.append_values_iter(items.iter().map(String::as_str))
         }
         (Builder::List(b), Value::CommaList(s)) => b.append_values_iter(comma_items(s)),
+        (Builder::List(b), Value::Warnings(ws, part)) => {
+            b.append_values_iter(warning_items(ws, *part))
+        }
         (Builder::List(b), _) => b.append_null(),
     }
 }

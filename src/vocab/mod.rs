@@ -6,3 +6,4 @@ pub mod os;
 pub mod severity;
 pub mod status;
 pub mod time;
+pub mod warning;

@@ -1494,3 +1494,46 @@ fn an_error_s_cause_is_printed_once() {
     assert_eq!(err.matches(&cause).count(), 1, "{err}");
     assert!(err.contains(missing.to_str().unwrap()), "{err}");
 }
+
+/// Errors named Rust's types (`ApproveAfterDays: invalid type: string "7", expected i64`;
+/// `expected a sequence` for a manifest's `repos = "x"`): users' files are told in their
+/// own words.
+#[test]
+fn type_errors_in_users_files_do_not_name_rust_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    std::fs::write(
+        &b,
+        r#"{"Name":"abc","OperatingSystem":"AMAZON_LINUX_2023","ApprovalRules":{"PatchRules":[{"PatchFilterGroup":{"PatchFilters":[]},"ApproveAfterDays":"7"}]}}"#,
+    )
+    .unwrap();
+    let out = run(&["baseline", "validate", b.to_str().unwrap()], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("ApproveAfterDays") && err.contains("expected a whole number"),
+        "{err}"
+    );
+    assert!(!err.contains("i64"), "{err}");
+    let m = dir.path().join("fleet.toml");
+    std::fs::write(
+        &m,
+        "[[repo_sets]]\nid = \"r\"\nrepos = \"/srv/mirror\"\n[[hosts]]\nid = \"a\"\nsource = \"/x\"\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "fleet",
+            m.to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("expected a list") && !err.contains("sequence"),
+        "{err}"
+    );
+}

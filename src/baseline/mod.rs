@@ -297,7 +297,7 @@ pub enum BaselineError {
 /// Adds a "did you mean" to serde's unknown-field message.
 fn explain_shape_error(message: &str) -> String {
     let Some(rest) = message.strip_prefix("unknown field `") else {
-        return message.to_string();
+        return crate::vocab::plain::type_words(message);
     };
     let Some((field, expected)) = rest.split_once("`, expected one of ") else {
         return message.to_string();

@@ -227,7 +227,7 @@ impl Manifest {
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
         let doc: ManifestDoc = toml::from_str(text).map_err(|e| ManifestError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: crate::vocab::plain::type_words(e.to_string().trim_end()),
         })?;
         let base = path
             .parent()

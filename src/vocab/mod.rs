@@ -3,6 +3,7 @@
 //! the crate.
 
 pub mod os;
+pub mod plain;
 pub mod severity;
 pub mod status;
 pub mod time;

@@ -806,3 +806,61 @@ fn not_applicable_patches_are_listed_on_request_as_scan_lists_them() {
         assert_eq!(without.len() + na, got.len(), "{id}");
     }
 }
+
+/// A failed host's record keeps the error as its layer gave it (the fleet had only its text):
+/// a missing root is the host source's error, a manifest without a set for the host's
+/// operating system the fleet's own, each telling its case apart by type.
+#[test]
+fn failed_hosts_keep_their_typed_errors() {
+    use patchscan::fleet::run::{run, Failure, RunOptions};
+    use patchscan::host::source::SourceError;
+    use patchscan::report::fleet::{FleetHost, FleetSink, ReportError};
+    use std::sync::{Arc, Mutex};
+
+    struct Keep(Arc<Mutex<Vec<FleetHost>>>);
+    impl FleetSink for Keep {
+        fn write(&mut self, batch: &[FleetHost]) -> Result<(), ReportError> {
+            self.0.lock().unwrap().extend(batch.iter().cloned());
+            Ok(())
+        }
+        fn finish(&mut self) -> Result<Vec<std::path::PathBuf>, ReportError> {
+            Ok(Vec::new())
+        }
+    }
+    let f = Fleet::new();
+    let deb = common::root().join("repodata-fixtures/apt-beds/debian12/root");
+    let path = f.manifest(&format!(
+        "[[hosts]]\nid = \"gone\"\nsource = \"{}\"\n[[hosts]]\nid = \"deb\"\nsource = \"{}\"\n",
+        f.path("no-such-root").display(),
+        deb.display()
+    ));
+    let manifest = patchscan::fleet::manifest::Manifest::load(&path).unwrap();
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let opts = RunOptions {
+        jobs: 1,
+        now: 1_764_000_000,
+        ..Default::default()
+    };
+    let summary = run(&manifest, &opts, vec![Box::new(Keep(kept.clone()))]).unwrap();
+    assert_eq!(summary.failed, 2);
+    let hosts = kept.lock().unwrap();
+    let error = |id: &str| {
+        hosts
+            .iter()
+            .find(|h| h.host_id == id)
+            .unwrap()
+            .outcome
+            .as_ref()
+            .unwrap_err()
+            .clone()
+    };
+    let gone = error("gone");
+    assert!(gone.downcast_ref::<SourceError>().is_some(), "{gone:?}");
+    assert!(gone.to_string().contains("no-such-root"), "{gone}");
+    // The manifest's repository sets are for Amazon Linux and RHEL only.
+    let deb = error("deb");
+    assert!(
+        matches!(deb.downcast_ref::<Failure>(), Some(Failure::Manifest(_))),
+        "{deb:?}"
+    );
+}

@@ -217,7 +217,7 @@ impl FleetSink for FailureLog {
         if let Ok(mut log) = self.0.lock() {
             for h in batch {
                 if let Err(e) = &h.outcome {
-                    log.push((h.host_id.clone(), e.clone()));
+                    log.push((h.host_id.clone(), e.to_string()));
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::fleet::manifest::{HostEntry, Manifest};
 use crate::host::facts::HostFacts;
 use crate::host::source::{HostSource, SourceKind};
 use crate::repo::set::{self, RepoIndex, RepoSetError};
-use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, ReportError};
+use crate::report::fleet::{snapshot_id, FleetHost, FleetSink, HostFailure, ReportError};
 use crate::report::model::FailOn;
 use crate::scan::{self, EvalOptions};
 use crate::vocab::status::ComplianceStatus;
@@ -119,8 +119,38 @@ fn blank_host(entry: &HostEntry, opts: &RunOptions) -> FleetHost {
         baseline_id: None,
         scan_time: opts.now,
         snapshot_id: snapshot_id(&[&entry.instance_id, &opts.now.to_string()]),
-        outcome: Err(String::new()),
+        outcome: Err(Arc::new(Failure::NotScanned)),
     }
+}
+
+/// How a host fails in a fleet run beyond its readers' and the pipeline's own errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The record before the host was scanned (never written: every host is scanned).
+    #[error("not scanned")]
+    NotScanned,
+    /// Reading the host's files did not finish within `--host-timeout`.
+    #[error("reading this host did not finish within {secs} s (--host-timeout); its files may be on a file system that stopped answering, or far larger than real hosts'")]
+    TimedOut { secs: f64 },
+    /// The reader thread could not be started.
+    #[error("cannot start a thread to read this host: {0}")]
+    Thread(String),
+    /// The reader thread ended without an answer.
+    #[error("internal error while reading this host (a patchscan bug): the reader stopped without an answer")]
+    ReaderLost,
+    /// The manifest gives this host no repository set or baseline.
+    #[error("{0}")]
+    Manifest(String),
+    /// Its repository set was not loaded.
+    #[error("repository set {0:?} was not loaded")]
+    SetNotLoaded(String),
+    /// Scanning it panicked (a bug); the run went on.
+    #[error("internal error while scanning this host (a patchscan bug): {0}")]
+    Panicked(String),
+}
+
+fn failed(e: impl std::error::Error + Send + Sync + 'static) -> HostFailure {
+    Arc::new(e)
 }
 
 /// Scans one host; every failure becomes the record's error.
@@ -132,7 +162,7 @@ fn scan_host<'a>(
     opts: &RunOptions,
 ) -> FleetHost {
     let mut host = blank_host(entry, opts);
-    let outcome = (|| -> Result<_, String> {
+    let outcome = (|| -> Result<_, HostFailure> {
         let (kind, facts) = read_within(entry, opts.host_timeout)?;
         host.source_kind = kind.as_str();
         let facts = facts?;
@@ -140,12 +170,16 @@ fn scan_host<'a>(
         host.operating_system = Some(os.as_str().to_string());
         host.product = Some(facts.identity.product.clone());
         host.platform_name = Some(facts.identity.pretty_name.clone()).filter(|p| !p.is_empty());
-        let set = manifest.repo_set_for(entry, os)?;
+        let set = manifest
+            .repo_set_for(entry, os)
+            .map_err(|e| failed(Failure::Manifest(e)))?;
         host.repo_set = Some(set.id.clone());
         let index = indexes
             .get(&set.id)
-            .ok_or_else(|| format!("repository set {:?} was not loaded", set.id))?;
-        let baseline = manifest.baseline_ref(&entry.patch_group, os)?;
+            .ok_or_else(|| failed(Failure::SetNotLoaded(set.id.clone())))?;
+        let baseline = manifest
+            .baseline_ref(&entry.patch_group, os)
+            .map_err(|e| failed(Failure::Manifest(e)))?;
         host.baseline_id = Some(baseline.baseline.report_id().to_string());
         let eval = EvalOptions {
             instance_id: Some(entry.instance_id.clone()),
@@ -155,8 +189,8 @@ fn scan_host<'a>(
             include_not_applicable: opts.include_not_applicable,
             ..Default::default()
         };
-        let mut report = scan::evaluate_shared(&facts, index, baseline, &eval, shared)
-            .map_err(|e| e.to_string())?;
+        let mut report =
+            scan::evaluate_shared(&facts, index, baseline, &eval, shared).map_err(failed)?;
         report.patch_state.snapshot_id = host.snapshot_id.clone();
         Ok(report)
     })();
@@ -165,14 +199,14 @@ fn scan_host<'a>(
 }
 
 /// A host's source kind, when it could be told, and its facts or why they could not be read.
-type ReadOutcome = (SourceKind, Result<HostFacts, String>);
+type ReadOutcome = (SourceKind, Result<HostFacts, HostFailure>);
 
 /// Reads a host's source on a thread of its own, waiting for it at most `limit`. A read that
 /// does not finish (a file system that stops answering, an input no check foresaw) fails
 /// this host with a message; its thread is left behind, and the run goes on. Evaluation,
 /// which works on what was read under the readers' size limits, is not timed.
-fn read_within(entry: &HostEntry, limit: Duration) -> Result<ReadOutcome, String> {
-    let (tx, rx) = std::sync::mpsc::channel::<Result<ReadOutcome, String>>();
+fn read_within(entry: &HostEntry, limit: Duration) -> Result<ReadOutcome, HostFailure> {
+    let (tx, rx) = std::sync::mpsc::channel::<Result<ReadOutcome, HostFailure>>();
     let path = entry.source.clone();
     let overrides = entry.overrides.clone();
     std::thread::Builder::new()
@@ -180,24 +214,20 @@ fn read_within(entry: &HostEntry, limit: Duration) -> Result<ReadOutcome, String
         .spawn(move || {
             let outcome = HostSource::detect(&path)
                 .map(|source| {
-                    let facts = source.read(&overrides).map_err(|e| e.to_string());
+                    let facts = source.read(&overrides).map_err(failed);
                     (source.kind, facts)
                 })
-                .map_err(|e| e.to_string());
+                .map_err(failed);
             // The receiver is gone when the host timed out.
             let _ = tx.send(outcome);
         })
-        .map_err(|e| format!("cannot start a thread to read this host: {e}"))?;
+        .map_err(|e| failed(Failure::Thread(e.to_string())))?;
     match rx.recv_timeout(limit) {
         Ok(outcome) => outcome,
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
-            "reading this host did not finish within {} s (--host-timeout); its files may be on a file system that stopped answering, or far larger than real hosts'",
-            limit.as_secs_f64()
-        )),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(
-            "internal error while reading this host (a patchscan bug): the reader stopped without an answer"
-                .to_string(),
-        ),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(failed(Failure::TimedOut {
+            secs: limit.as_secs_f64(),
+        })),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(failed(Failure::ReaderLost)),
     }
 }
 
@@ -219,9 +249,7 @@ fn scan_host_guarded<'a>(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         FleetHost {
-            outcome: Err(format!(
-                "internal error while scanning this host (a patchscan bug): {message}"
-            )),
+            outcome: Err(failed(Failure::Panicked(message))),
             ..blank_host(entry, opts)
         }
     })

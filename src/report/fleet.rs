@@ -38,8 +38,14 @@ pub struct FleetHost {
     pub scan_time: i64,
     /// A name-based 36-character id for this host's scan (AWS's SnapshotId shape).
     pub snapshot_id: String,
-    pub outcome: Result<HostReport, String>,
+    /// The report, or why the host could not be evaluated: the typed error the reader or the
+    /// pipeline gave, its causes kept (downcast it to the reader's error type to tell cases apart).
+    pub outcome: Result<HostReport, HostFailure>,
 }
+
+/// Why one host of a fleet could not be evaluated: the error as its layer gave it, shared so
+/// that a record can be cloned.
+pub type HostFailure = std::sync::Arc<dyn std::error::Error + Send + Sync>;
 
 impl FleetHost {
     /// The host's compliance status; `SCAN_FAILED` when it could not be evaluated.
@@ -221,7 +227,7 @@ pub const SUMMARY_COLUMNS: &[SummaryColumn] = &[
         h.outcome
             .as_ref()
             .err()
-            .map_or(Value::Null, |e| Value::Text(e))
+            .map_or(Value::Null, |e| Value::Owned(e.to_string()))
     }),
     summary!("Warnings", TextList, |h| {
         h.outcome.as_ref().map_or(Value::List(&[]), |r| {

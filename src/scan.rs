@@ -132,7 +132,11 @@ fn evaluate_inner<'a>(
         .map(|w| {
             Warning::new(
                 WarningCode::Baseline,
-                format!("baseline {}: {w}", loaded.baseline.origin),
+                // The warning's level is the Warning itself: not "warning: " twice.
+                format!(
+                    "baseline {}: {}: {}",
+                    loaded.baseline.origin, w.field, w.message
+                ),
             )
         })
         .collect();

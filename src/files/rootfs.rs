@@ -851,7 +851,7 @@ mod tests {
         ));
     }
 
-    /// Archives made with the `tar` crate's writer; `tests/fleet_sources.rs` also reads
+    /// Archives made with the `tar` crate's writer; `tests/fleet.rs` also reads
     /// archives GNU tar wrote.
     mod archive {
         use super::super::*;

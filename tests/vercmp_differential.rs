@@ -271,6 +271,20 @@ fn test_mode_exits_as_dpkg_compare_versions() {
             }
         }
     }
+    // `<` and `>` are strict, as dpkg's `<<` and `>>` (dpkg's deprecated `<` and `>` mean `<=`
+    // and `>=`: a deliberate difference, in `vercmp --help`).
+    for (a, b) in deb {
+        for (ours, dpkgs) in [("<", "<<"), (">", ">>")] {
+            let out = common::run(&["vercmp", "deb", a, b, "--test", ours], None);
+            if dpkg {
+                let theirs = std::process::Command::new("dpkg")
+                    .args(["--compare-versions", a, dpkgs, b])
+                    .status()
+                    .unwrap();
+                assert_eq!(out.status.code(), theirs.code(), "{a} {ours} {b}");
+            }
+        }
+    }
     let symbols = [("<", "lt"), ("=", "eq"), (">", "gt")];
     for (a, b) in [
         ("1.0-1.el9", "1.0-1.el9_1"),

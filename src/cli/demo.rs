@@ -22,7 +22,7 @@ pub struct DemoArgs {
     manifest: Option<PathBuf>,
 }
 
-/// The demo fleet of the checkout the command runs in (the current directory or one above
+/// The demo fleet of the checkout the command runs in (the current directory or any above
 /// it), else of the one the binary was built from.
 fn demo_manifest() -> Option<PathBuf> {
     let rel = "repodata-fixtures/demo/fleet.toml";

@@ -31,7 +31,9 @@ pub struct VercmpArgs {
     #[arg(long, conflicts_with_all = ["a", "b"])]
     batch: bool,
     /// Print nothing; exit 0 when `A OP B` holds and 1 when not, for `if` in scripts. OP is
-    /// `<`, `<=`, `=`, `>=`, `>`, `!=` or dpkg's `lt`, `le`, `eq`, `ge`, `gt`, `ne`.
+    /// `<`, `<=`, `=`, `>=`, `>`, `!=` or dpkg's `lt`, `le`, `eq`, `ge`, `gt`, `ne`, `<<`, `>>`.
+    /// `<` and `>` are strict, as `vercmp` prints them (dpkg's deprecated `<` and `>` mean
+    /// `<=` and `>=`: use `lt`/`gt` or `<<`/`>>` for dpkg's strict ones).
     #[arg(long, value_name = "OP", value_parser = parse_relation, conflicts_with = "batch")]
     test: Option<Relation>,
 }

@@ -29,15 +29,29 @@ const WORDS: [(&str, &str); 21] = [
 
 /// `message` with serde's Rust type names replaced by plain words.
 pub fn type_words(message: &str) -> String {
-    let Some(at) = message.find("expected ") else {
+    // Serde's phrase is the last "expected " that starts a word: one in a quoted value or in
+    // "unexpected" comes before it.
+    let Some(at) = message
+        .rmatch_indices("expected ")
+        .map(|(i, _)| i)
+        .find(|&i| !message[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    else {
         return message.to_string();
     };
     let (head, tail) = message.split_at(at + "expected ".len());
     for (serde, plain) in WORDS {
         if let Some(rest) = tail.strip_prefix(serde) {
-            if !rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-                return format!("{head}{plain}{rest}");
+            if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
             }
+            // `struct PatchFilter`: the Rust type's name goes too.
+            let rest = if serde == "struct" {
+                rest.trim_start()
+                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            } else {
+                rest
+            };
+            return format!("{head}{plain}{rest}");
         }
     }
     message.to_string()
@@ -65,6 +79,16 @@ mod tests {
             type_words("invalid type: string \"yes\", expected a boolean"),
             "invalid type: string \"yes\", expected true or false"
         );
+        assert_eq!(
+            type_words("invalid type: string \"x\", expected struct PatchFilter"),
+            "invalid type: string \"x\", expected an object"
+        );
+        // The user's own text is not reworded: only serde's last phrase is.
+        assert_eq!(
+            type_words(r#"invalid value: string "expected i64", expected u32"#),
+            r#"invalid value: string "expected i64", expected a whole number of 0 or more"#
+        );
+        assert_eq!(type_words("unexpected i64"), "unexpected i64");
         // What is already plain, or not serde's, is left alone.
         for kept in [
             "expected a string",

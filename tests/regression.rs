@@ -1346,6 +1346,37 @@ fn repomd_checksum_forms_are_judged_as_dnf_judges_them() {
             );
         }
     }
+    // A wrong <open-checksum> (of the decompressed content): dnf does not check it, nor
+    // does patchscan.
+    let (dir, copy) = bed_copy("host-a");
+    let repo = copy.join("repos/amazonlinux");
+    let repomd_path = repo.join("repodata/repomd.xml");
+    let repomd = std::fs::read_to_string(&repomd_path).unwrap();
+    let at = repomd.find("<data type=\"primary\">").unwrap();
+    let open = at
+        + repomd[at..]
+            .find("<open-checksum type=\"sha256\">")
+            .unwrap()
+        + "<open-checksum type=\"sha256\">".len();
+    let mut edited = repomd.clone();
+    edited.replace_range(open..open + 64, &"0".repeat(64));
+    assert_ne!(edited, repomd);
+    std::fs::write(&repomd_path, edited).unwrap();
+    let out = run_owned(&scan_args(&copy, &[]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if dnf {
+        let out = dnf_repoquery(dir.path(), &repo);
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("bash-0:"),
+            "dnf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 fn xz(bytes: &[u8]) -> Vec<u8> {

@@ -1,11 +1,11 @@
 //! AWS patch baselines: the JSON shapes ([`model`]), validation ([`validate`]), patch-list
-//! entries ([`patterns`]) and AWS's predefined baselines ([`predefined`]).
+//! entries (`patterns`) and AWS's predefined baselines ([`predefined`]).
 //!
 //! A [`Baseline`] is the validated, normalised form the engine evaluates: enums parsed,
 //! defaults filled in, patch lists compiled.
 
 pub mod model;
-pub mod patterns;
+pub(crate) mod patterns;
 pub mod predefined;
 pub mod validate;
 

@@ -1,5 +1,5 @@
 //! What the engine decides, and the steps both engines take the same way: the RPM family
-//! and SUSE ([`super::rpm`]) and APT ([`super::apt`]) differ in how they find and judge
+//! and SUSE ([`super::rpm`]) and APT (`super::apt`) differ in how they find and judge
 //! candidate versions, not in what they make of them. Choosing an installed package's update,
 //! settling Missing / Installed / InstalledPendingReboot, the rejected-installed state, the
 //! baseline entries that matched nothing and the order of the outcome are written once here.

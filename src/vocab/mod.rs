@@ -3,7 +3,7 @@
 //! the crate.
 
 pub mod os;
-pub mod plain;
+pub(crate) mod plain;
 pub mod severity;
 pub mod status;
 pub mod time;

@@ -3,11 +3,11 @@
 //! Three on-disk formats hold the same per-package header blobs: sqlite (`rpmdb.sqlite`,
 //! rpm ≥ 4.16: Fedora 33+, RHEL 9, Amazon Linux 2023), BerkeleyDB hash (`Packages`: RHEL ≤ 8,
 //! Amazon Linux 2) and NDB (`Packages.db`: SUSE). [`RpmDbFormat`] tells them apart by their
-//! first bytes; each backend yields the stored blobs and [`header`] turns a blob into an
+//! first bytes; each backend yields the stored blobs and `header` turns a blob into an
 //! [`InstalledRpm`].
 
 pub mod bdb;
-pub mod header;
+pub(crate) mod header;
 pub mod ndb;
 pub mod sqlite;
 

@@ -7,9 +7,9 @@
 
 mod date;
 mod lean;
-pub mod modules;
+pub(crate) mod modules;
 pub mod primary;
-pub mod repomd;
+pub(crate) mod repomd;
 pub mod updateinfo;
 mod xml;
 
@@ -22,7 +22,7 @@ use crate::repo::Place;
 use crate::version::rpm::Nevra;
 
 pub use date::parse_metadata_date;
-pub use repomd::{Checksum, RepoMd, RepoMdData};
+pub use repomd::{Checksum, NotAsListed, RepoMd, RepoMdData};
 
 /// What one rpm-md repository offers: packages, advisories and module streams.
 #[derive(Debug, Clone)]
@@ -174,7 +174,7 @@ pub enum RpmMdError {
     },
     /// A metadata file's digest is not the one repomd.xml lists.
     #[error(transparent)]
-    NotAsListed(Box<repomd::NotAsListed>),
+    NotAsListed(Box<NotAsListed>),
     /// repomd.xml gives a checksum of a type no tool knows, so the file cannot be checked.
     #[error("{}: the `{data_type}` checksum type {algorithm:?} is none of md5, sha, sha1, sha224, sha256, sha384, sha512, so the file cannot be checked (dnf refuses it: \"Unknown checksum type\")", .repomd.display())]
     UnknownChecksum {

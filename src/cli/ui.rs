@@ -41,8 +41,13 @@ pub fn colour(is_terminal: bool) -> bool {
     match get().color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorWhen::Auto => is_terminal && !no_color(),
     }
+}
+
+/// `NO_COLOR` set to something (https://no-color.org).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
 /// The clap colour choice for help and usage errors.
@@ -50,9 +55,7 @@ pub fn clap_color(when: ColorWhen) -> clap::ColorChoice {
     match when {
         ColorWhen::Always => clap::ColorChoice::Always,
         ColorWhen::Never => clap::ColorChoice::Never,
-        ColorWhen::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
-            clap::ColorChoice::Never
-        }
+        ColorWhen::Auto if no_color() => clap::ColorChoice::Never,
         ColorWhen::Auto => clap::ColorChoice::Auto,
     }
 }

@@ -67,10 +67,6 @@ pub enum AptError {
     },
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// One `Packages` list: where it came from and the suite it belongs to.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -687,7 +683,7 @@ fn check_against_release(
 
 /// A list that is not what its Release file says it holds.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: not the list its Release {} names: {listed_as} is listed as {} bytes with SHA-256 {}, the list holds {} bytes with SHA-256 {} (truncated, damaged, or from another update than the Release; `apt-get update` on the host fetches both again)", .path.display(), .release.display(), .listed.size, hex(&.listed.sha256), .found.size, hex(&.found.sha256))]
+#[error("{}: not the list its Release {} names: {listed_as} is listed as {} bytes with SHA-256 {}, the list holds {} bytes with SHA-256 {} (truncated, damaged, or from another update than the Release; `apt-get update` on the host fetches both again)", .path.display(), .release.display(), .listed.size, crate::files::digest::hex(&.listed.sha256), .found.size, crate::files::digest::hex(&.found.sha256))]
 pub struct Mismatch {
     pub path: PathBuf,
     pub release: PathBuf,
@@ -697,12 +693,13 @@ pub struct Mismatch {
     pub found: packages::ListContent,
 }
 
-/// The size and SHA-256 of a file's bytes as stored (not decompressed).
+/// The size and SHA-256 of a file's bytes as stored (not decompressed), read as a stream.
 fn stored_content(path: &Path) -> Result<packages::ListContent, AptError> {
     let limit = crate::files::compress::metadata_limit();
-    let bytes = rootfs::open_regular(path, limit)
-        .and_then(|(file, _)| rootfs::read_all(file, path, limit))?;
-    Ok(packages::ListContent::of(&bytes))
+    let (size, digest) = crate::files::digest::of_file::<sha2::Sha256>(path, limit)?;
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(&digest);
+    Ok(packages::ListContent { size, sha256 })
 }
 
 fn load(found: Vec<FoundList>) -> Result<AptIndex, AptError> {

@@ -2,10 +2,10 @@
 //!
 //! Small (a few KB), so it is read whole with roxmltree.
 
-use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use super::RpmMdError;
+use crate::files::rootfs::RootFsError;
 use crate::repo::Place;
 
 /// The parsed repomd.xml.
@@ -205,33 +205,18 @@ impl Algorithm {
         })
     }
 
-    /// The digest of everything `reader` yields, as lowercase hex.
-    fn digest(self, reader: &mut dyn Read) -> io::Result<String> {
-        fn run<D: sha2::Digest>(reader: &mut dyn Read) -> io::Result<String> {
-            let mut hasher = D::new();
-            let mut buf = vec![0u8; 256 << 10];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => hasher.update(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect())
-        }
-        match self {
-            Self::Md5 => run::<md5::Md5>(reader),
-            Self::Sha1 => run::<sha1::Sha1>(reader),
-            Self::Sha224 => run::<sha2::Sha224>(reader),
-            Self::Sha256 => run::<sha2::Sha256>(reader),
-            Self::Sha384 => run::<sha2::Sha384>(reader),
-            Self::Sha512 => run::<sha2::Sha512>(reader),
-        }
+    /// The file's digest, as lowercase hex (read as a stream within `limit` bytes).
+    fn digest_file(self, path: &Path, limit: u64) -> Result<String, RootFsError> {
+        use crate::files::digest::of_file;
+        let (_, digest) = match self {
+            Self::Md5 => of_file::<md5::Md5>(path, limit),
+            Self::Sha1 => of_file::<sha1::Sha1>(path, limit),
+            Self::Sha224 => of_file::<sha2::Sha224>(path, limit),
+            Self::Sha256 => of_file::<sha2::Sha256>(path, limit),
+            Self::Sha384 => of_file::<sha2::Sha384>(path, limit),
+            Self::Sha512 => of_file::<sha2::Sha512>(path, limit),
+        }?;
+        Ok(crate::files::digest::hex(&digest))
     }
 }
 
@@ -254,15 +239,9 @@ impl RepoMdData {
                 algorithm: expected.algorithm.clone(),
             });
         };
-        let limit = crate::files::compress::metadata_limit();
-        let (mut file, _) = crate::files::rootfs::open_regular(path, limit)
-            .map_err(crate::files::compress::CompressError::from)?;
         let found = algorithm
-            .digest(&mut (&mut file).take(limit.saturating_add(1)))
-            .map_err(|source| RpmMdError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .digest_file(path, crate::files::compress::metadata_limit())
+            .map_err(crate::files::compress::CompressError::from)?;
         if found.eq_ignore_ascii_case(expected.value.trim()) {
             return Ok(());
         }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use patchscan::host::rpmdb::{bdb, database_file, ndb, parse_header, read_rpmdb, RpmDbFormat};
+use patchscan::host::rpmdb::{database_file, parse_header, read_rpmdb, stored_headers};
 
 fn main() -> anyhow::Result<()> {
     let path = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".to_string()));
@@ -15,24 +15,7 @@ fn main() -> anyhow::Result<()> {
     let whole = start.elapsed();
 
     let file = database_file(&path)?;
-    let bytes = std::fs::read(&file)?;
-    let owned = |records: Vec<patchscan::host::rpmdb::Record<'_>>| -> Vec<Vec<u8>> {
-        records.into_iter().map(|r| r.blob.into_owned()).collect()
-    };
-    let blobs: Vec<Vec<u8>> = match RpmDbFormat::detect(&file)? {
-        RpmDbFormat::BerkeleyDb => owned(bdb::records(&bytes).map_err(anyhow::Error::msg)?),
-        RpmDbFormat::Ndb => owned(ndb::records(&bytes).map_err(anyhow::Error::msg)?),
-        RpmDbFormat::Sqlite => {
-            let mut blobs = Vec::new();
-            let len = std::fs::metadata(&file)?.len();
-            let opened = std::fs::File::open(&file)?;
-            patchscan::host::rpmdb::sqlite::each_record_from_file(&file, opened, len, &mut |r| {
-                blobs.push(r.blob.into_owned());
-                Ok(())
-            })?;
-            blobs
-        }
-    };
+    let blobs = stored_headers(&file)?;
     let mut best = Duration::MAX;
     for _ in 0..20 {
         let start = Instant::now();

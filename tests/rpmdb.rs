@@ -231,11 +231,6 @@ fn rpm_made_databases_match_rpm() {
         let listing = PathBuf::from(format!("{}.rpm-qa.tsv", db.display()));
         assert_eq!(assert_matches_listing(&db, &listing), 30, "{rel}");
     }
-    let head = std::fs::read(fixture("rpm-made-bdb-be/Packages")).unwrap();
-    assert_eq!(
-        patchscan::host::rpmdb::bdb::byte_order(&head),
-        Some(patchscan::host::rpmdb::bdb::ByteOrder::Big)
-    );
     let packages = read_rpmdb(&fixture("rpm-made-sqlite")).unwrap();
     let nodejs = packages.iter().find(|p| p.nevra.name == "nodejs").unwrap();
     assert_eq!(
@@ -487,67 +482,6 @@ fn sqlite_wal_is_read_without_writing_the_image() {
     assert!((25..=26).contains(&count), "{count}");
     let after: Vec<_> = std::fs::read_dir(image.path()).unwrap().collect();
     assert_eq!(before.len(), after.len(), "the image directory was written");
-}
-
-/// Thousands of random byte flips and truncations of real header blobs and database files:
-/// every outcome is a value or an error, never a panic.
-#[test]
-fn mutated_inputs_never_panic() {
-    use patchscan::host::rpmdb::{bdb, ndb, parse_header};
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let bdb_file = std::fs::read(fixture("rpm-made-bdb-be/Packages")).unwrap();
-    let blobs: Vec<Vec<u8>> = bdb::records(&bdb_file)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.blob.into_owned())
-        .collect();
-    let mut errors = 0;
-    for round in 0..3000 {
-        let mut blob = blobs[round % blobs.len()].clone();
-        // Aim most flips at the index, where a wrong number does the most harm.
-        for _ in 0..1 + next() % 4 {
-            let span = if next() % 4 == 0 {
-                blob.len()
-            } else {
-                (8 + 16 * 8).min(blob.len())
-            };
-            let at = (next() as usize) % span;
-            blob[at] ^= 1 << (next() % 8);
-        }
-        if next() % 5 == 0 {
-            blob.truncate((next() as usize) % blob.len());
-        }
-        errors += usize::from(parse_header(&blob).is_err());
-    }
-    assert!(errors > 500, "only {errors} of 3000 mutations were noticed");
-
-    let ndb_file = std::fs::read(fixture("go-rpmdb-sle15-bci/Packages.db")).unwrap();
-    for (file, structural) in [(&bdb_file, bdb_file.len()), (&ndb_file, 4096)] {
-        for _ in 0..500 {
-            let mut bytes = file.clone();
-            for _ in 0..1 + next() % 8 {
-                let at = (next() as usize) % structural;
-                bytes[at] = next() as u8;
-            }
-            if next() % 4 == 0 {
-                bytes.truncate((next() as usize) % bytes.len());
-            }
-            for records in [bdb::records(&bytes), ndb::records(&bytes)]
-                .into_iter()
-                .flatten()
-            {
-                for record in records {
-                    let _ = parse_header(&record.blob);
-                }
-            }
-        }
-    }
 }
 
 /// The 3,000-package databases `make-rpmdb-fixtures.sh 3000 <dir>` makes (CI keeps them in a

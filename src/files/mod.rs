@@ -4,5 +4,5 @@
 //! repositories ([`crate::repo`]) both read through this layer; it knows nothing of either.
 
 pub mod compress;
-pub mod digest;
+pub(crate) mod digest;
 pub mod rootfs;

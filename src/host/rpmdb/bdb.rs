@@ -272,3 +272,23 @@ pub fn records(file: &[u8]) -> Result<Vec<Record<'_>>, String> {
     }
     Ok(records)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rpm on a big-endian machine writes its Packages file big-endian; the byte order is
+    /// told by the hash magic (the whole database is read back in tests/rpmdb.rs).
+    #[test]
+    fn the_byte_order_is_told_by_the_magic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rpmdb");
+        for (rel, order) in [
+            ("rpm-made-bdb-be/Packages", ByteOrder::Big),
+            ("rpm-made-bdb-le/Packages", ByteOrder::Little),
+        ] {
+            let head = std::fs::read(dir.join(rel)).unwrap();
+            assert_eq!(byte_order(&head), Some(order), "{rel}");
+        }
+        assert_eq!(byte_order(&[0u8; 64]), None);
+    }
+}

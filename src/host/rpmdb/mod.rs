@@ -6,10 +6,10 @@
 //! first bytes; each backend yields the stored blobs and `header` turns a blob into an
 //! [`InstalledRpm`].
 
-pub mod bdb;
+pub(crate) mod bdb;
 pub(crate) mod header;
-pub mod ndb;
-pub mod sqlite;
+pub(crate) mod ndb;
+pub(crate) mod sqlite;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -335,6 +335,32 @@ pub fn read_host_rpmdb(root: &RootFs) -> Result<Vec<InstalledRpm>, RpmDbError> {
     }
 }
 
+/// Each header blob a database file stores, in its order, unparsed (`gpg-pubkey` entries
+/// included): for tools that time or inspect header parsing apart from the storage format.
+pub fn stored_headers(path: &Path) -> Result<Vec<Vec<u8>>, RpmDbError> {
+    let (file, _) = rootfs::open_regular(path, rootfs::MAX_FILE_BYTES)?;
+    let bytes = rootfs::read_all(file, path, rootfs::MAX_FILE_BYTES)?;
+    let corrupt = |what| RpmDbError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
+    let owned =
+        |records: Vec<Record<'_>>| records.into_iter().map(|r| r.blob.into_owned()).collect();
+    let head = &bytes[..bytes.len().min(16)];
+    Ok(match RpmDbFormat::from_head(path, head)? {
+        RpmDbFormat::Sqlite => {
+            let mut blobs = Vec::new();
+            sqlite::each_record_from_bytes(path, bytes, None, &mut |r| {
+                blobs.push(r.blob.into_owned());
+                Ok(())
+            })?;
+            blobs
+        }
+        RpmDbFormat::BerkeleyDb => owned(bdb::records(&bytes).map_err(corrupt)?),
+        RpmDbFormat::Ndb => owned(ndb::records(&bytes).map_err(corrupt)?),
+    })
+}
+
 /// Reads the installed packages from a database file held in memory (`wal`: the bytes of a
 /// sqlite database's `-wal` file); `path` names it in messages.
 pub fn read_rpmdb_bytes(
@@ -353,5 +379,76 @@ pub fn read_rpmdb_bytes(
         }),
         RpmDbFormat::BerkeleyDb => packages(path, bdb::records(&bytes).map_err(corrupt)?),
         RpmDbFormat::Ndb => packages(path, ndb::records(&bytes).map_err(corrupt)?),
+    }
+}
+
+#[cfg(test)]
+mod mutation_tests {
+    use super::{bdb, ndb, parse_header};
+
+    fn fixture_path(rel: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rpmdb")
+            .join(rel)
+    }
+
+    /// Thousands of random byte flips and truncations of real header blobs and database files:
+    /// every outcome is a value or an error, never a panic.
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let bdb_file = std::fs::read(fixture_path("rpm-made-bdb-be/Packages")).unwrap();
+        let blobs: Vec<Vec<u8>> = bdb::records(&bdb_file)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.blob.into_owned())
+            .collect();
+        let mut errors = 0;
+        for round in 0..3000 {
+            let mut blob = blobs[round % blobs.len()].clone();
+            // Aim most flips at the index, where a wrong number does the most harm.
+            for _ in 0..1 + next() % 4 {
+                let span = if next() % 4 == 0 {
+                    blob.len()
+                } else {
+                    (8 + 16 * 8).min(blob.len())
+                };
+                let at = (next() as usize) % span;
+                blob[at] ^= 1 << (next() % 8);
+            }
+            if next() % 5 == 0 {
+                blob.truncate((next() as usize) % blob.len());
+            }
+            errors += usize::from(parse_header(&blob).is_err());
+        }
+        assert!(errors > 500, "only {errors} of 3000 mutations were noticed");
+
+        let ndb_file = std::fs::read(fixture_path("go-rpmdb-sle15-bci/Packages.db")).unwrap();
+        for (file, structural) in [(&bdb_file, bdb_file.len()), (&ndb_file, 4096)] {
+            for _ in 0..500 {
+                let mut bytes = file.clone();
+                for _ in 0..1 + next() % 8 {
+                    let at = (next() as usize) % structural;
+                    bytes[at] = next() as u8;
+                }
+                if next() % 4 == 0 {
+                    bytes.truncate((next() as usize) % bytes.len());
+                }
+                for records in [bdb::records(&bytes), ndb::records(&bytes)]
+                    .into_iter()
+                    .flatten()
+                {
+                    for record in records {
+                        let _ = parse_header(&record.blob);
+                    }
+                }
+            }
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod apt_sources;
 pub mod baseline;
 #[doc(hidden)]
 pub mod deb822;
+pub mod disk;
 pub mod engine;
 #[doc(hidden)]
 pub mod files;

@@ -9,9 +9,8 @@ use crate::baseline::{self, OperatingSystem, OsFamily};
 use crate::engine::approval::Context;
 use crate::engine::decision::HostOptions;
 use crate::engine::rpm;
-use crate::files::rootfs::RootFs;
 use crate::host::facts::{self, HostError, HostFacts, Installed};
-use crate::host::source::Overrides;
+use crate::host::source::{HostSource, Overrides, SourceError, SourceKind};
 use crate::repo::apt::{AptIndex, AptSelection};
 use crate::repo::index::UpdateIndex;
 use crate::repo::set::{self, RepoIndex, RepoSetError};
@@ -22,8 +21,11 @@ use crate::vocab::warning::{Warning, WarningCode};
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
-    /// The host root (`/` for the running host, or a mounted/unpacked image).
+    /// The host: a root directory (`/` for the running host, or a mounted/unpacked image), or
+    /// as `kind` says, a tar archive of one, a disk image or an inventory file.
     pub root: PathBuf,
+    /// What `root` is.
+    pub kind: SourceKind,
     /// Repository directories (each holding `repodata/`); empty: the host's own cache.
     pub repos: Vec<PathBuf>,
     /// A predefined baseline name or a file; `None`: the OS's predefined default.
@@ -45,6 +47,10 @@ pub enum ScanError {
     RepoSet(#[from] RepoSetError),
     #[error(transparent)]
     RootFs(#[from] crate::files::rootfs::RootFsError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{}: an inventory file holds no repository metadata; pass --repo", .0.display())]
+    InventoryWithoutRepos(PathBuf),
     #[error(transparent)]
     Baseline(#[from] baseline::BaselineError),
     #[error("{0} has no predefined default baseline; pass --baseline")]
@@ -414,10 +420,13 @@ pub fn scan(opts: &ScanOptions) -> Result<HostReport, ScanError> {
 }
 
 fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex), ScanError> {
-    let root = RootFs::new(&opts.root)?;
     let overrides = Overrides {
         os: opts.os,
         product: opts.product.clone(),
+    };
+    let source = HostSource::of_kind(&opts.root, opts.kind);
+    let Some(root) = source.root()? else {
+        return scan_inventory(opts, &source, &overrides);
     };
     let identity = facts::identify(&root, &overrides)?;
     let os = identity.operating_system;
@@ -430,6 +439,24 @@ fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex)
     };
     let (facts, index) = rayon::join(|| facts::read_host_as(&root, identity), load_index);
     let (facts, index) = (facts?, index?);
+    let report = evaluate(&facts, &index, &loaded, &opts.eval)?;
+    Ok((report, facts, index))
+}
+
+/// An inventory file's host against the repositories given.
+fn scan_inventory(
+    opts: &ScanOptions,
+    source: &HostSource,
+    overrides: &Overrides,
+) -> Result<(HostReport, HostFacts, RepoIndex), ScanError> {
+    if opts.repos.is_empty() {
+        return Err(ScanError::InventoryWithoutRepos(source.path.clone()));
+    }
+    let facts = source.read(overrides)?;
+    let os = facts.identity.operating_system;
+    facts::check_supported(os)?;
+    let loaded = baseline_for(opts.baseline.as_deref(), os)?;
+    let index = set::load_repo_set(os.family(), &opts.repos)?;
     let report = evaluate(&facts, &index, &loaded, &opts.eval)?;
     Ok((report, facts, index))
 }

@@ -13,7 +13,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("version", &["vocab"]),
     ("deb822", &[]),
     ("sqlite", &[]),
-    ("files", &[]),
+    ("disk", &[]),
+    ("files", &["disk"]),
     ("apt_sources", &["deb822", "files"]),
     (
         "host",
@@ -22,6 +23,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "version",
             "deb822",
             "sqlite",
+            "disk",
             "files",
             "apt_sources",
         ],

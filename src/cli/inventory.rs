@@ -25,8 +25,12 @@ pub struct InventoryArgs {
     /// A host root (a mounted or unpacked image); the database is found under var/lib/rpm or
     /// usr/lib/sysimage/rpm inside it, following the root's own symlinks, else dpkg's under
     /// var/lib/dpkg (status, status.d/).
-    #[arg(long, conflicts_with = "rpmdb")]
+    #[arg(long, conflicts_with_all = ["rpmdb", "image"])]
     root: Option<PathBuf>,
+    /// A disk image (raw disk or file system image), read without mounting: the same
+    /// databases are found in its root file system.
+    #[arg(long, conflicts_with = "rpmdb")]
+    image: Option<PathBuf>,
     /// An rpm database file (rpmdb.sqlite, Packages, Packages.db) or its directory.
     #[arg(long)]
     rpmdb: Option<PathBuf>,
@@ -55,12 +59,15 @@ struct DebRow<'a> {
 }
 
 pub fn run(args: InventoryArgs) -> Result<i32> {
-    let db = match (&args.rpmdb, &args.root) {
-        (Some(p), _) => p.clone(),
-        (None, root) => {
-            let root = RootFs::new(root.clone().unwrap_or_else(|| PathBuf::from("/")))?;
+    let (db, mut pkgs) = match &args.rpmdb {
+        Some(p) => (p.clone(), rpmdb::read_rpmdb(p)?),
+        None => {
+            let root = match &args.image {
+                Some(image) => RootFs::from_image(image)?,
+                None => RootFs::new(args.root.clone().unwrap_or_else(|| PathBuf::from("/")))?,
+            };
             match rpmdb::find_rpmdb(&root) {
-                Ok(db) => db,
+                Ok(db) => (db, rpmdb::read_host_rpmdb(&root)?),
                 Err(rpm_err) => match dpkg::find(&root) {
                     Some(found) => return run_dpkg(&root, &found, args.format),
                     None => bail!(
@@ -70,7 +77,6 @@ pub fn run(args: InventoryArgs) -> Result<i32> {
             }
         }
     };
-    let mut pkgs = rpmdb::read_rpmdb(&db)?;
     if pkgs.is_empty() {
         bail!("{}: no packages", db.display());
     }

@@ -3,6 +3,7 @@
 mod baseline_cmd;
 mod demo;
 mod fleet;
+mod image;
 mod inventory;
 mod report;
 mod scan;
@@ -13,7 +14,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use patchscan::exit;
 
-const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  done (and, where the command judges, all good)
   1  the judgement failed (invalid baseline, --fail-on met)
@@ -51,6 +52,9 @@ enum Command {
     /// List installed packages from an RPM database, without rpm (the offline `rpm -qa`).
     #[command(after_help = EXIT_CODES)]
     Inventory(inventory::InventoryArgs),
+    /// Look inside disk images (`image inspect FILE`).
+    #[command(subcommand)]
+    Image(image::ImageCommand),
     /// Scan every host of a fleet manifest in parallel into Parquet/CSV/JSONL tables.
     #[command(after_help = EXIT_CODES)]
     Fleet(fleet::FleetArgs),
@@ -163,6 +167,7 @@ pub fn run() -> i32 {
         Command::Vercmp(args) => vercmp::run(args),
         Command::Baseline(cmd) => baseline_cmd::run(cmd),
         Command::Inventory(args) => inventory::run(args),
+        Command::Image(cmd) => image::run(cmd),
         Command::Scan(args) => scan::run(args),
         Command::Fleet(args) => fleet::run(args),
         Command::Report(args) => report::run(args),

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use patchscan::baseline::OperatingSystem;
 use patchscan::exit;
+use patchscan::host::source::SourceKind;
 use patchscan::report::{aws_cli, table};
 use patchscan::scan::{self, EvalOptions, ScanOptions};
 
@@ -26,8 +27,19 @@ pub enum ScanFormat {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Host root: `/` (default) or a mounted/unpacked machine image.
-    #[arg(long, default_value = "/")]
+    #[arg(long, default_value = "/", conflicts_with_all = ["image", "tar", "inventory"])]
     root: PathBuf,
+    /// A disk image instead of a root: a raw disk (`coldsnap download`, `dd` of a volume) or
+    /// a file system image, read without mounting or root (`patchscan image inspect` shows
+    /// what is found in it).
+    #[arg(long, conflicts_with_all = ["tar", "inventory"])]
+    image: Option<PathBuf>,
+    /// A tar archive of a root instead (plain, gzip, zstd, xz or bzip2), read in place.
+    #[arg(long, conflicts_with = "inventory")]
+    tar: Option<PathBuf>,
+    /// An inventory file instead (docs/fleets.md, "Inventory files"); needs --repo.
+    #[arg(long)]
+    inventory: Option<PathBuf>,
     /// A repository directory (repeatable): rpm-md (holding repodata/), or for Debian/Ubuntu
     /// an apt tree (dists/<suite>/), one suite of it, a flat repository or a directory of apt
     /// lists; default: the host's own dnf/yum/zypper cache or var/lib/apt/lists under the root.
@@ -77,7 +89,11 @@ pub struct ScanArgs {
 
 fn running_kernel(args: &ScanArgs) -> Option<String> {
     // Only a live scan of this machine knows the running kernel.
-    if args.root != std::path::Path::new("/") {
+    if args.root != std::path::Path::new("/")
+        || args.image.is_some()
+        || args.tar.is_some()
+        || args.inventory.is_some()
+    {
         return None;
     }
     std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -90,8 +106,15 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         Some(n) => n,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),
     };
+    let (root, kind) = match (&args.image, &args.tar, &args.inventory) {
+        (Some(p), _, _) => (p.clone(), SourceKind::Image),
+        (_, Some(p), _) => (p.clone(), SourceKind::Archive),
+        (_, _, Some(p)) => (p.clone(), SourceKind::Inventory),
+        _ => (args.root.clone(), SourceKind::Root),
+    };
     let opts = ScanOptions {
-        root: args.root.clone(),
+        root,
+        kind,
         repos: args.repos.clone(),
         baseline: args.baseline.clone(),
         os: args.os,

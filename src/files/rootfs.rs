@@ -22,7 +22,11 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use std::os::unix::ffi::OsStringExt;
+
 use super::compress;
+use crate::disk::fs::{FsError, NodeKind};
+use crate::disk::{DiskError, Image, Layout};
 
 /// How many symlinks one resolution may follow, as Linux allows (`MAXSYMLINKS`).
 const MAX_LINKS: usize = 40;
@@ -77,6 +81,9 @@ pub enum RootFsError {
         size: u64,
         limit: u64,
     },
+    /// A disk image could not be opened: its container, table, file systems or root.
+    #[error(transparent)]
+    Disk(#[from] DiskError),
     /// A tar archive's structure is broken (or it is not a tar archive at all).
     #[error("{}: not a readable tar archive: {message}", .path.display())]
     Archive { path: PathBuf, message: String },
@@ -91,11 +98,19 @@ enum Kind {
     Other,
 }
 
-/// A host root: a directory on the scanner, or a tar archive of one.
+/// A host root: a directory on the scanner, a tar archive of one, or a disk image.
 #[derive(Debug, Clone)]
 pub struct RootFs {
     root: PathBuf,
-    archive: Option<Arc<TarImage>>,
+    backend: Backend,
+}
+
+/// Where a root's files are.
+#[derive(Debug, Clone)]
+enum Backend {
+    Dir,
+    Tar(Arc<TarImage>),
+    Disk(Arc<Image>),
 }
 
 impl RootFs {
@@ -115,7 +130,7 @@ impl RootFs {
         }
         Ok(RootFs {
             root,
-            archive: None,
+            backend: Backend::Dir,
         })
     }
 
@@ -125,8 +140,35 @@ impl RootFs {
         let image = TarImage::scan(&path, keep)?;
         Ok(RootFs {
             root: path,
-            archive: Some(Arc::new(image)),
+            backend: Backend::Tar(Arc::new(image)),
         })
+    }
+
+    /// Opens a disk image (a raw disk or a file system image) without mounting it: its root
+    /// file system, with what its fstab mounts at `/usr`, `/var` and `/var/lib`.
+    pub fn from_image(image: impl AsRef<Path>) -> Result<Self, RootFsError> {
+        let path = image.as_ref().to_path_buf();
+        let image = Image::open(&path)?;
+        Ok(RootFs {
+            root: path,
+            backend: Backend::Disk(Arc::new(image)),
+        })
+    }
+
+    /// For a disk image, what was found in it.
+    pub fn image_layout(&self) -> Option<&Layout> {
+        match &self.backend {
+            Backend::Disk(image) => Some(image.layout()),
+            _ => None,
+        }
+    }
+
+    /// For a disk image, the bytes read from it so far and its size.
+    pub fn image_bytes_read(&self) -> Option<(u64, u64)> {
+        match &self.backend {
+            Backend::Disk(image) => Some(image.bytes_read()),
+            _ => None,
+        }
     }
 
     /// The root directory (or the archive) on the scanner's side.
@@ -134,9 +176,9 @@ impl RootFs {
         &self.root
     }
 
-    /// Whether this root is a tar archive rather than a directory.
+    /// Whether this root is a tar archive or a disk image rather than a directory.
     pub fn is_archive(&self) -> bool {
-        self.archive.is_some()
+        !matches!(self.backend, Backend::Dir)
     }
 
     /// The scanner-side path of `rel` (a path as the host sees it, leading `/` optional),
@@ -154,7 +196,7 @@ impl RootFs {
     /// root, never out of it. `None` when it does not exist, is not under the root, or the
     /// root is an archive.
     pub fn confine(&self, path: &Path) -> Option<PathBuf> {
-        if self.archive.is_some() {
+        if self.is_archive() {
             return None;
         }
         let rel = path.strip_prefix(&self.root).ok()?;
@@ -235,12 +277,32 @@ impl RootFs {
         let rel = rel.as_ref();
         let inside = self.resolve_inside(rel)?;
         let shown = self.display(&inside);
-        let bytes = match &self.archive {
-            None => {
+        let bytes = match &self.backend {
+            Backend::Dir => {
                 let (file, _) = open_regular(&shown, limit)?;
                 read_all(file, &shown, limit)?
             }
-            Some(image) => image.file(&inside, &self.root, limit)?,
+            Backend::Tar(image) => image.file(&inside, &self.root, limit)?,
+            Backend::Disk(image) => match self.kind(&inside) {
+                Ok(Kind::File) => image
+                    .read(&inside, limit)
+                    .map_err(|e| disk_error(&shown, e, limit))?,
+                Ok(k) => {
+                    return Err(RootFsError::NotRegular {
+                        path: shown,
+                        kind: match k {
+                            Kind::Dir => "directory",
+                            _ => "special file",
+                        },
+                    })
+                }
+                Err(source) => {
+                    return Err(RootFsError::Io {
+                        path: shown,
+                        source,
+                    })
+                }
+            },
         };
         Ok((shown, bytes))
     }
@@ -253,7 +315,7 @@ impl RootFs {
         limit: u64,
     ) -> Result<Option<(PathBuf, File, u64)>, RootFsError> {
         let rel = rel.as_ref();
-        if self.archive.is_some() {
+        if self.is_archive() {
             return Ok(None);
         }
         let shown = self.resolve(rel)?;
@@ -278,8 +340,8 @@ impl RootFs {
         let rel = rel.as_ref();
         let inside = self.resolve_inside(rel)?;
         let shown = self.display(&inside);
-        let mut names = match &self.archive {
-            None => std::fs::read_dir(&shown)
+        let mut names = match &self.backend {
+            Backend::Dir => std::fs::read_dir(&shown)
                 .and_then(|entries| {
                     entries
                         .map(|e| e.map(|e| e.file_name()))
@@ -289,7 +351,13 @@ impl RootFs {
                     path: shown.clone(),
                     source,
                 })?,
-            Some(image) => image.children(&inside),
+            Backend::Tar(image) => image.children(&inside),
+            Backend::Disk(image) => image
+                .read_dir(&inside)
+                .map_err(|e| disk_error(&shown, e, 0))?
+                .into_iter()
+                .map(OsString::from_vec)
+                .collect(),
         };
         names.sort();
         Ok((shown, names))
@@ -314,8 +382,8 @@ impl RootFs {
     pub fn mtime(&self, rel: impl AsRef<Path>) -> Option<i64> {
         let rel = rel.as_ref();
         let inside = self.resolve_inside(rel).ok()?;
-        match &self.archive {
-            None => {
+        match &self.backend {
+            Backend::Dir => {
                 let m = std::fs::metadata(self.root.join(&inside))
                     .ok()?
                     .modified()
@@ -325,7 +393,8 @@ impl RootFs {
                     Err(e) => i64::try_from(e.duration().as_secs()).ok().map(|s| -s),
                 }
             }
-            Some(image) => image.mtime(&inside),
+            Backend::Tar(image) => image.mtime(&inside),
+            Backend::Disk(image) => image.lstat(&inside).ok()?.mtime,
         }
     }
 
@@ -345,9 +414,9 @@ impl RootFs {
 
     /// The scanner-side name of a resolved path inside the root, for messages.
     fn display(&self, inside: &Path) -> PathBuf {
-        match &self.archive {
-            None => self.root.join(inside),
-            Some(_) => {
+        match &self.backend {
+            Backend::Dir => self.root.join(inside),
+            Backend::Tar(_) | Backend::Disk(_) => {
                 let mut name = self.root.clone().into_os_string();
                 name.push("!/");
                 name.push(inside);
@@ -358,8 +427,8 @@ impl RootFs {
 
     /// What one already-resolved path is, without following a final link.
     fn kind(&self, inside: &Path) -> io::Result<Kind> {
-        match &self.archive {
-            None => {
+        match &self.backend {
+            Backend::Dir => {
                 let meta = std::fs::symlink_metadata(self.root.join(inside))?;
                 let t = meta.file_type();
                 Ok(if t.is_symlink() {
@@ -372,18 +441,60 @@ impl RootFs {
                     Kind::Other
                 })
             }
-            Some(image) => image.kind(inside),
+            Backend::Tar(image) => image.kind(inside),
+            Backend::Disk(image) => match image.lstat(inside) {
+                Ok(st) => Ok(match st.kind {
+                    NodeKind::Dir => Kind::Dir,
+                    NodeKind::File => Kind::File,
+                    NodeKind::Symlink => Kind::Symlink,
+                    NodeKind::Other => Kind::Other,
+                }),
+                Err(e) => Err(disk_io(e)),
+            },
         }
     }
 
     fn link_target(&self, inside: &Path) -> Result<PathBuf, RootFsError> {
-        match &self.archive {
-            None => {
+        match &self.backend {
+            Backend::Dir => {
                 let here = self.root.join(inside);
                 std::fs::read_link(&here).map_err(|source| RootFsError::Io { path: here, source })
             }
-            Some(image) => Ok(image.link_target(inside).unwrap_or_default()),
+            Backend::Tar(image) => Ok(image.link_target(inside).unwrap_or_default()),
+            Backend::Disk(image) => image
+                .read_link(inside)
+                .map(|t| PathBuf::from(OsString::from_vec(t)))
+                .map_err(|e| disk_error(&self.display(inside), e, 0)),
         }
+    }
+}
+
+/// A disk image's error as the io::Error a path lookup gives.
+fn disk_io(e: FsError) -> io::Error {
+    match e {
+        FsError::NotFound => io::ErrorKind::NotFound.into(),
+        FsError::NotADirectory => io::ErrorKind::NotADirectory.into(),
+        FsError::Io(e) => e,
+        FsError::TooLarge(n) => io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{n} bytes is too large"),
+        ),
+        FsError::Corrupt(m) => io::Error::new(io::ErrorKind::InvalidData, m),
+    }
+}
+
+/// A disk image's error reading `shown` (`IMAGE!/path`).
+fn disk_error(shown: &Path, e: FsError, limit: u64) -> RootFsError {
+    match e {
+        FsError::TooLarge(size) => RootFsError::TooLarge {
+            path: shown.to_path_buf(),
+            size,
+            limit,
+        },
+        other => RootFsError::Io {
+            path: shown.to_path_buf(),
+            source: disk_io(other),
+        },
     }
 }
 
@@ -1079,7 +1190,9 @@ mod tests {
             m.push(M::File("./etc/dnf/modules.d/nodejs.module", b"[nodejs]\n"));
             m.push(M::Link("./var/lib/status-link", "/opt/app/status"));
             let (_d, root) = open(&make(&m));
-            let image = root.archive.as_ref().unwrap();
+            let Backend::Tar(image) = &root.backend else {
+                panic!("a tar root")
+            };
             let kept = |name: &str| {
                 matches!(
                     image.members.get(Path::new(name)),

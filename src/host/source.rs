@@ -37,15 +37,18 @@ use crate::vocab::os::OperatingSystem;
 /// The first line of an inventory file.
 pub const INVENTORY_MAGIC: &str = "#patchscan-inventory 1";
 
-/// The three kinds of host source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of host source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SourceKind {
     /// A root directory.
+    #[default]
     Root,
     /// A tar archive of a root (plain, gzip, zstd, xz or bzip2).
     Archive,
     /// An inventory file.
     Inventory,
+    /// A disk image: a raw disk or a file system image, read without mounting.
+    Image,
 }
 
 impl SourceKind {
@@ -55,6 +58,7 @@ impl SourceKind {
             SourceKind::Root => "root",
             SourceKind::Archive => "archive",
             SourceKind::Inventory => "inventory",
+            SourceKind::Image => "image",
         }
     }
 }
@@ -68,7 +72,7 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}: not a host root directory, a tar archive or an inventory file (an inventory starts with `{INVENTORY_MAGIC}`)", .path.display())]
+    #[error("{}: not a host root directory, a tar archive, a disk image or an inventory file (an inventory starts with `{INVENTORY_MAGIC}`)", .path.display())]
     Unrecognised { path: PathBuf },
     #[error("{}: line {line}: {message}", .path.display())]
     Inventory {
@@ -135,13 +139,17 @@ impl HostSource {
         } else {
             // Only a regular file: a FIFO given as a host would block the open for ever.
             let (file, _) = crate::files::rootfs::open_regular(path, u64::MAX)?;
-            let mut head = Vec::with_capacity(512);
-            file.take(512).read_to_end(&mut head).map_err(io_err)?;
+            let mut head = Vec::with_capacity(HEAD_BYTES);
+            file.take(HEAD_BYTES as u64)
+                .read_to_end(&mut head)
+                .map_err(io_err)?;
             let text_start = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
             if text_start.starts_with(INVENTORY_MAGIC.as_bytes()) {
                 SourceKind::Inventory
             } else if looks_like_tar(&head) {
                 SourceKind::Archive
+            } else if crate::disk::looks_like_image(&head) {
+                SourceKind::Image
             } else {
                 return Err(SourceError::Unrecognised {
                     path: path.to_path_buf(),
@@ -154,12 +162,33 @@ impl HostSource {
         })
     }
 
+    /// A source of a kind the caller names (`scan --image`, a manifest's `image =`).
+    pub fn of_kind(path: &Path, kind: SourceKind) -> Self {
+        HostSource {
+            path: path.to_path_buf(),
+            kind,
+        }
+    }
+
+    /// The root of a directory, archive or image source (`None` for an inventory).
+    pub fn root(&self) -> Result<Option<RootFs>, SourceError> {
+        Ok(match self.kind {
+            SourceKind::Root => Some(RootFs::new(&self.path)?),
+            SourceKind::Archive => {
+                Some(RootFs::from_tar(&self.path, crate::host::kept_in_archives)?)
+            }
+            SourceKind::Image => Some(RootFs::from_image(&self.path)?),
+            SourceKind::Inventory => None,
+        })
+    }
+
     /// Reads the host's facts.
     pub fn read(&self, overrides: &Overrides) -> Result<HostFacts, SourceError> {
         match self.kind {
-            SourceKind::Root => Ok(facts::read_host(&RootFs::new(&self.path)?, overrides)?),
-            SourceKind::Archive => {
-                let root = RootFs::from_tar(&self.path, crate::host::kept_in_archives)?;
+            SourceKind::Root | SourceKind::Archive | SourceKind::Image => {
+                let root = self.root()?.ok_or_else(|| SourceError::Unrecognised {
+                    path: self.path.clone(),
+                })?;
                 Ok(facts::read_host(&root, overrides)?)
             }
             SourceKind::Inventory => {
@@ -177,6 +206,9 @@ impl HostSource {
         }
     }
 }
+
+/// How much of a file tells its kind: enough for a disk image's GPT header at 4096.
+const HEAD_BYTES: usize = 8192;
 
 /// A compressed stream (gzip, zstd, xz, bzip2) or a tar header (`ustar` at byte 257).
 fn looks_like_tar(head: &[u8]) -> bool {

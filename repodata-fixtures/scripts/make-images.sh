@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Builds the disk-image test beds from the beds' real roots (real rpmdb and dpkg status),
+# without root, loop devices or mounting: mkfs.ext4 -d and mkfs.xfs -p (a protofile from
+# xfs-proto.py) write file systems into plain files, sfdisk/fdisk write partition tables on a
+# sparse disk file, and dd conv=notrunc,sparse puts each file system in place.
+#
+#   bash repodata-fixtures/scripts/make-images.sh OUTDIR
+#
+# OUTDIR/trees/{rpm,deb}: the trees the images hold (a bed's root, with an absolute symlink
+# for the rpm database, os-release behind a relative link, and directories of 8, 40, 300 and
+# 3,000 entries so every XFS directory form but B+tree appears).
+# OUTDIR/images/*.raw|*.img: one per layout (see the list below); OUTDIR/parts/: the file
+# systems as standalone images, for debugfs and xfs_db.
+# Needs: e2fsprogs, xfsprogs, fdisk (sfdisk, fdisk), faketime, python3.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+out="$1"
+rm -rf "$out"
+mkdir -p "$out/trees" "$out/images" "$out/parts" "$out/work"
+export E2FSPROGS_FAKE_TIME=1748779200
+export SOURCE_DATE_EPOCH=1748779200
+# Every file of the trees is dated this (UTC), and so is every inode mkfs.xfs writes.
+stamp="2025-06-01 00:00:00"
+
+dress_tree() { # TREE: the additions every tree gets
+  local t="$1"
+  mkdir -p "$t/usr/lib"
+  mv "$t/etc/os-release" "$t/usr/lib/os-release"
+  ln -s ../usr/lib/os-release "$t/etc/os-release"
+  # A real /etc holds hundreds of names: here enough that it is a multi-block directory
+  # (XFS leaf form), so every lookup under etc/ reads one.
+  local i n
+  for i in $(seq -w 1 150); do
+    echo "setting $i" >"$t/etc/filler-setting-$i.conf"
+  done
+  for n in 8 40 300 3000; do
+    mkdir -p "$t/usr/share/entries-$n"
+    python3 - "$t/usr/share/entries-$n" "$n" <<'PY'
+import os, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    with open(os.path.join(d, f"entry-{i:05d}-of-a-directory-with-long-names"), "w") as f:
+        f.write(f"{i}\n")
+PY
+  done
+}
+
+# The rpm tree: host-a's root, its database moved to usr/lib/sysimage/rpm behind an absolute
+# link from var/lib/rpm (an image's absolute link must land in the image).
+rpm="$out/trees/rpm"
+cp -a "$here/repodata-fixtures/beds/host-a/root" "$rpm"
+dress_tree "$rpm"
+mkdir -p "$rpm/usr/lib/sysimage"
+mv "$rpm/var/lib/rpm" "$rpm/usr/lib/sysimage/rpm"
+ln -s /usr/lib/sysimage/rpm "$rpm/var/lib/rpm"
+# The deb tree: the debian12 apt bed's root.
+deb="$out/trees/deb"
+cp -a "$here/repodata-fixtures/apt-beds/debian12/root" "$deb"
+dress_tree "$deb"
+find "$out/trees" -exec touch -h -d "$stamp UTC" {} +
+
+mib() { echo $(($1 * 1024 * 1024)); }
+
+mkxfs() { # TREE FILE SIZE-MIB [mkfs.xfs options...]
+  local tree="$1" file="$2" size="$3"
+  shift 3
+  python3 "$here/repodata-fixtures/scripts/xfs-proto.py" "$tree" >"$out/work/proto.txt"
+  rm -f "$file"
+  truncate -s "$(mib "$size")" "$file"
+  # A protofile carries no times: mkfs.xfs stamps every inode with the clock, so the clock
+  # is set to the trees' time (dpkg's install times are its info files' mtimes).
+  TZ=UTC faketime "$stamp" mkfs.xfs -q -f "$@" -p "$out/work/proto.txt" "$file"
+}
+
+mkext4() { # TREE FILE SIZE-MIB [mkfs.ext4 options...]
+  local tree="$1" file="$2" size="$3"
+  shift 3
+  rm -f "$file"
+  mkfs.ext4 -q -F "$@" -d "$tree" "$file" "${size}M" >/dev/null
+}
+
+place() { # FILESYSTEM DISK START-BYTE
+  dd if="$1" of="$2" bs=1M seek=$(($3 / 1048576)) conv=notrunc,sparse status=none
+}
+
+# The start byte of partition N of a disk, as sfdisk reads it.
+start_of() { # DISK N SECTOR
+  sfdisk -J "$1" 2>/dev/null | python3 -c "
+import json, sys
+t = json.load(sys.stdin)['partitiontable']
+print(t['partitions'][int(sys.argv[1]) - 1]['start'] * int(sys.argv[2]))" "$2" "$3"
+}
+size_of() { # DISK N SECTOR
+  sfdisk -J "$1" 2>/dev/null | python3 -c "
+import json, sys
+t = json.load(sys.stdin)['partitiontable']
+print(t['partitions'][int(sys.argv[1]) - 1]['size'] * int(sys.argv[2]))" "$2" "$3"
+}
+
+bios=21686148-6449-6E6F-744E-656564454649
+efi=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+linux=0FC63DAF-8483-4772-8E79-3D69D8477DE4
+
+gpt_disk() { # DISK SIZE-MIB: BIOS boot 1 MiB, EFI 16 MiB, Linux the rest
+  rm -f "$1"
+  truncate -s "$(mib "$2")" "$1"
+  printf 'label: gpt\nstart=2048, size=2048, type=%s, name="BIOS"\nsize=32768, type=%s, name="EFI"\ntype=%s, name="root"\n' \
+    "$bios" "$efi" "$linux" | sfdisk -q "$1" >/dev/null
+}
+
+# 1. GPT + XFS, 512-byte sectors (Amazon Linux 2, RHEL): the rpm tree.
+img="$out/images/gpt-xfs.raw"
+gpt_disk "$img" 480
+mkxfs "$rpm" "$out/parts/gpt-xfs.p3" $(($(size_of "$img" 3 512) / 1048576)) -L root
+place "$out/parts/gpt-xfs.p3" "$img" "$(start_of "$img" 3 512)"
+
+# 2. GPT + XFS on 4096-byte sectors (Amazon Linux 2023 snapshots), by fdisk -b 4096.
+img="$out/images/gpt-xfs-4k.raw"
+rm -f "$img"
+truncate -s "$(mib 480)" "$img"
+printf 'g\nn\n1\n256\n+1M\nt\n4\nn\n2\n\n\nw\n' | fdisk -b 4096 "$img" >/dev/null 2>&1
+start=$(fdisk -b 4096 -l -o Start "$img" | awk 'END {print $1}')
+sectors=$(fdisk -b 4096 -l -o Sectors "$img" | awk 'END {print $1}')
+mkxfs "$rpm" "$out/parts/gpt-xfs-4k.p2" $((sectors * 4096 / 1048576)) -s size=4096 -L root
+place "$out/parts/gpt-xfs-4k.p2" "$img" $((start * 4096))
+
+# 3. GPT + ext4: the rpm tree, and the deb tree.
+for kind in rpm deb; do
+  img="$out/images/gpt-ext4-$kind.raw"
+  gpt_disk "$img" 96
+  mkext4 "$out/trees/$kind" "$out/parts/gpt-ext4-$kind.p3" $(($(size_of "$img" 3 512) / 1048576)) -L root
+  place "$out/parts/gpt-ext4-$kind.p3" "$img" "$(start_of "$img" 3 512)"
+done
+
+# 4. MBR: swap as partition 1, an extended partition 2, the root ext4 as logical partition 5.
+img="$out/images/mbr-logical.raw"
+rm -f "$img"
+truncate -s "$(mib 96)" "$img"
+printf 'label: dos\nstart=2048, size=16384, type=82\nstart=18432, type=5\nstart=20480, type=83\n' |
+  sfdisk -q "$img" >/dev/null
+mkext4 "$rpm" "$out/parts/mbr-logical.p5" $(($(size_of "$img" 3 512) / 1048576))
+place "$out/parts/mbr-logical.p5" "$img" "$(start_of "$img" 3 512)"
+
+# 5. Bare file systems, no partition table.
+mkext4 "$rpm" "$out/images/bare-ext4.img" 64
+mkxfs "$deb" "$out/images/bare-xfs.img" 320
+
+# 6. /var on its own partition: the root ext4 without var/, whose fstab mounts an XFS
+# partition (the tree's var/) at /var by UUID; the rpm database is reached from the root
+# through var/lib/rpm's absolute link back into usr/.
+img="$out/images/var-split.raw"
+varuuid=5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a69
+split="$out/work/split-root"
+cp -a "$rpm" "$split"
+rm -rf "$split/var"
+mkdir -p "$split/var"
+printf '# /etc/fstab\nLABEL=root / ext4 defaults 0 1\nUUID=%s /var xfs defaults 0 0\n/dev/xvdb1 /data xfs defaults,nofail 0 0\n' "$varuuid" >"$split/etc/fstab"
+rm -f "$img"
+truncate -s "$(mib 480)" "$img"
+printf 'label: gpt\nstart=2048, size=2048, type=%s\nsize=131072, type=%s, name="root"\ntype=%s, name="var"\n' \
+  "$bios" "$linux" "$linux" | sfdisk -q "$img" >/dev/null
+mkext4 "$split" "$out/parts/var-split.p2" 64 -L root
+mkxfs "$rpm/var" "$out/parts/var-split.p3" $(($(size_of "$img" 3 512) / 1048576)) -m uuid="$varuuid"
+place "$out/parts/var-split.p2" "$img" "$(start_of "$img" 2 512)"
+place "$out/parts/var-split.p3" "$img" "$(start_of "$img" 3 512)"
+# The tree the split image is scanned against: the same, with the fstab.
+cp -a "$rpm" "$out/trees/rpm-split"
+cp "$split/etc/fstab" "$out/trees/rpm-split/etc/fstab"
+
+rm -rf "$out/work"

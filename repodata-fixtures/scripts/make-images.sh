@@ -69,7 +69,7 @@ mkxfs() { # TREE FILE SIZE-MIB [mkfs.xfs options...]
   truncate -s "$(mib "$size")" "$file"
   # A protofile carries no times: mkfs.xfs stamps every inode with the clock, so the clock
   # is set to the trees' time (dpkg's install times are its info files' mtimes).
-  TZ=UTC faketime "$stamp" mkfs.xfs -q -f "$@" -p "$out/work/proto.txt" "$file"
+  TZ=UTC faketime -f "$stamp" mkfs.xfs -q -f "$@" -p "$out/work/proto.txt" "$file"
 }
 
 mkext4() { # TREE FILE SIZE-MIB [mkfs.ext4 options...]
@@ -155,6 +155,7 @@ cp -a "$rpm" "$split"
 rm -rf "$split/var"
 mkdir -p "$split/var"
 printf '# /etc/fstab\nLABEL=root / ext4 defaults 0 1\nUUID=%s /var xfs defaults 0 0\n/dev/xvdb1 /data xfs defaults,nofail 0 0\n' "$varuuid" >"$split/etc/fstab"
+touch -d "$stamp UTC" "$split/etc/fstab"
 rm -f "$img"
 truncate -s "$(mib 480)" "$img"
 printf 'label: gpt\nstart=2048, size=2048, type=%s\nsize=131072, type=%s, name="root"\ntype=%s, name="var"\n' \
@@ -165,6 +166,6 @@ place "$out/parts/var-split.p2" "$img" "$(start_of "$img" 2 512)"
 place "$out/parts/var-split.p3" "$img" "$(start_of "$img" 3 512)"
 # The tree the split image is scanned against: the same, with the fstab.
 cp -a "$rpm" "$out/trees/rpm-split"
-cp "$split/etc/fstab" "$out/trees/rpm-split/etc/fstab"
+cp -p "$split/etc/fstab" "$out/trees/rpm-split/etc/fstab"
 
 rm -rf "$out/work"

@@ -125,9 +125,33 @@ struct Mounted {
 /// The root file system with fstab's attachments, deepest mount point first.
 struct Mounts {
     list: Vec<Mounted>,
+    /// Paths already looked up (the image does not change): resolving a path inside the
+    /// root looks up each of its prefixes, and the readers above resolve the same paths
+    /// again and again. `None` records a path that does not exist.
+    stats: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<Stat>>>,
 }
 
+/// The most lookups [`Mounts`] keeps; past it the cache is emptied.
+const MAX_CACHED_STATS: usize = 1 << 18;
+
 impl Mounts {
+    fn lstat(&self, path: &Path) -> Result<Stat, FsError> {
+        if let Some(hit) = self.stats.borrow().get(path) {
+            return hit.ok_or(FsError::NotFound);
+        }
+        let found = match self.with(path, |fs, p| fs.lstat(p)) {
+            Ok(st) => Some(st),
+            Err(FsError::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        let mut stats = self.stats.borrow_mut();
+        if stats.len() >= MAX_CACHED_STATS {
+            stats.clear();
+        }
+        stats.insert(path.to_path_buf(), found);
+        found.ok_or(FsError::NotFound)
+    }
+
     fn with<T>(
         &self,
         path: &Path,
@@ -235,7 +259,14 @@ impl Image {
 
     /// A resolved path's type, size and time, a final link not followed.
     pub fn lstat(&self, path: &Path) -> Result<Stat, FsError> {
-        self.call(path, |fs, p| fs.lstat(p))
+        let (tx, rx) = mpsc::sync_channel(1);
+        let path = path.to_path_buf();
+        let job: Job = Box::new(move |mounts: &Mounts| {
+            let _ = tx.send(mounts.lstat(&path));
+        });
+        let stopped = || FsError::Corrupt("the image reader stopped".into());
+        self.jobs.send(job).map_err(|_| stopped())?;
+        rx.recv().map_err(|_| stopped())?
     }
 
     /// A link's target.
@@ -590,7 +621,13 @@ fn open_layout(image: &Path, disk: Source) -> Result<(Layout, Mounts), DiskError
         fs: root.fs,
     });
     list.sort_by_key(|m| std::cmp::Reverse(m.at.components().count()));
-    Ok((layout, Mounts { list }))
+    Ok((
+        layout,
+        Mounts {
+            list,
+            stats: Default::default(),
+        },
+    ))
 }
 
 /// Whether an fstab source names this file system.

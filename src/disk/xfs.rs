@@ -9,8 +9,10 @@
 //! every tree walk counts its steps: a damaged or hostile file system is an error naming the
 //! inode and the block, never a read outside the partition or a walk without end.
 
-use std::collections::HashSet;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path};
+use std::rc::Rc;
 
 use super::block::bytes::{be16, be32, be64};
 use super::block::Source;
@@ -94,7 +96,15 @@ pub struct Xfs {
     ftype: bool,
     uuid: [u8; 16],
     label: String,
+    /// Directories already listed, by inode: a path's lookup reads each directory on the way
+    /// once, not once per name looked up in it.
+    dirs: RefCell<HashMap<u64, Rc<Vec<(Vec<u8>, u64)>>>>,
+    /// Names held in `dirs`; past [`MAX_CACHED_NAMES`] it is emptied.
+    cached_names: Cell<usize>,
 }
+
+/// The most directory names kept in memory at once.
+const MAX_CACHED_NAMES: usize = 1 << 20;
 
 fn corrupt(msg: impl Into<String>) -> FsError {
     FsError::Corrupt(msg.into())
@@ -213,6 +223,8 @@ impl Xfs {
             },
             uuid,
             label: String::from_utf8_lossy(&label_bytes[..end]).into_owned(),
+            dirs: RefCell::new(HashMap::new()),
+            cached_names: Cell::new(0),
         };
         let root = fs.inode(root_ino)?;
         if root.kind() != NodeKind::Dir {
@@ -579,6 +591,23 @@ impl Xfs {
         Ok(out)
     }
 
+    /// A directory's entries, from the cache when it was listed before.
+    fn listing(&self, inode: &Inode) -> Result<Rc<Vec<(Vec<u8>, u64)>>, FsError> {
+        if let Some(hit) = self.dirs.borrow().get(&inode.ino) {
+            return Ok(hit.clone());
+        }
+        let entries = Rc::new(self.dir_entries(inode)?);
+        let mut dirs = self.dirs.borrow_mut();
+        if self.cached_names.get() + entries.len() > MAX_CACHED_NAMES {
+            dirs.clear();
+            self.cached_names.set(0);
+        }
+        self.cached_names
+            .set(self.cached_names.get() + entries.len());
+        dirs.insert(inode.ino, entries.clone());
+        Ok(entries)
+    }
+
     /// The inode a path names, its last component not followed.
     fn lookup(&self, path: &Path) -> Result<Inode, FsError> {
         let mut inode = self.inode(self.root_ino)?;
@@ -591,8 +620,8 @@ impl Xfs {
             if inode.kind() != NodeKind::Dir {
                 return Err(FsError::NotADirectory);
             }
-            let entries = self.dir_entries(&inode)?;
-            let Some((_, num)) = entries.into_iter().find(|(n, _)| n == name) else {
+            let entries = self.listing(&inode)?;
+            let Some(&(_, num)) = entries.iter().find(|(n, _)| n == name) else {
                 return Err(FsError::NotFound);
             };
             inode = self.inode(num)?;

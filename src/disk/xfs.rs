@@ -98,10 +98,13 @@ pub struct Xfs {
     label: String,
     /// Directories already listed, by inode: a path's lookup reads each directory on the way
     /// once, not once per name looked up in it.
-    dirs: RefCell<HashMap<u64, Rc<Vec<(Vec<u8>, u64)>>>>,
+    dirs: RefCell<HashMap<u64, Listing>>,
     /// Names held in `dirs`; past [`MAX_CACHED_NAMES`] it is emptied.
     cached_names: Cell<usize>,
 }
+
+/// A directory's names and inode numbers, shared by the cache.
+type Listing = Rc<Vec<(Vec<u8>, u64)>>;
 
 /// The most directory names kept in memory at once.
 const MAX_CACHED_NAMES: usize = 1 << 20;
@@ -592,7 +595,7 @@ impl Xfs {
     }
 
     /// A directory's entries, from the cache when it was listed before.
-    fn listing(&self, inode: &Inode) -> Result<Rc<Vec<(Vec<u8>, u64)>>, FsError> {
+    fn listing(&self, inode: &Inode) -> Result<Listing, FsError> {
         if let Some(hit) = self.dirs.borrow().get(&inode.ino) {
             return Ok(hit.clone());
         }

@@ -438,6 +438,7 @@ fn scan_keeping(opts: &ScanOptions) -> Result<(HostReport, HostFacts, RepoIndex)
         (family, _) => set::load_repo_set(family, &opts.repos),
     };
     let (facts, index) = rayon::join(|| facts::read_host_as(&root, identity), load_index);
+    root.damage()?;
     let (facts, index) = (facts?, index?);
     let report = evaluate(&facts, &index, &loaded, &opts.eval)?;
     Ok((report, facts, index))

@@ -324,3 +324,410 @@ fn listings_and_bytes_agree_with_debugfs_and_xfs_db() {
         }
     }
 }
+
+/// A sparse copy of a bed image to damage.
+fn copy_of(image: &str, dir: &Path) -> PathBuf {
+    let from = beds().unwrap().join("images").join(image);
+    let to = dir.join(image);
+    let ok = Command::new("cp")
+        .arg("--sparse=always")
+        .arg(&from)
+        .arg(&to)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    to
+}
+
+/// Writes `bytes` at `offset` of a file.
+fn poke(file: &Path, offset: u64, bytes: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    f.write_all_at(bytes, offset).unwrap();
+}
+
+/// The start byte of a partition, as sfdisk reads it.
+fn part_start(image: &Path, n: usize) -> u64 {
+    let out = Command::new("sfdisk")
+        .arg("-J")
+        .arg(image)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["partitiontable"]["partitions"][n - 1]["start"]
+        .as_u64()
+        .unwrap()
+        * 512
+}
+
+/// A scan of a damaged image fails with exit 2 and a message naming the image and `wants`.
+fn fails_with(image: &Path, wants: &[&str]) -> String {
+    let out = scan(&["--image", image.to_str().unwrap()], "rpm", "json", None);
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{} ({wants:?}): {err}",
+        image.display()
+    );
+    assert!(out.stdout.is_empty(), "a failed scan printed a result");
+    assert!(err.contains(&image.display().to_string()), "{err}");
+    for w in wants {
+        assert!(err.contains(w), "wanted {w:?} in: {err}");
+    }
+    err
+}
+
+#[test]
+fn damaged_images_fail_naming_the_layer_and_the_fault() {
+    let Some(beds) = beds() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+
+    // Cut short: the root partition runs past the end of the file.
+    let img = copy_of("gpt-xfs.raw", dir);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&img)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    fails_with(&img, &["partition 3", "past the end"]);
+
+    // A damaged XFS superblock: its CRC no longer matches.
+    let img = copy_of("gpt-xfs.raw", dir);
+    poke(&img, part_start(&img, 3) + 0x40, &[0xff; 4]);
+    fails_with(
+        &img,
+        &["partition 3", "xfs", "superblock", "checksum mismatch"],
+    );
+
+    // A directory block of /etc whose CRC fails, found with xfs_db on the standalone copy.
+    // (Regression: the os-release lookup's error was taken for "absent" and usr/lib's read
+    // instead, and the scan passed; every image lookup's damage now fails the host.)
+    let img = copy_of("gpt-xfs.raw", dir);
+    let bmap = Command::new("xfs_db")
+        .args(["-r", "-c", "path /etc", "-c", "bmap"])
+        .arg(beds.join("parts/gpt-xfs.p3"))
+        .output()
+        .unwrap();
+    // `data offset 0 startblock 32797 (1/29) count 1 flag 0`: allocation group 1, block 29.
+    let first = text(&bmap.stdout);
+    let ag_block = first
+        .split_whitespace()
+        .nth(5)
+        .unwrap()
+        .trim_matches(|c| c == '(' || c == ')');
+    let (ag, agbno) = ag_block.split_once('/').unwrap();
+    let (ag, agbno): (u64, u64) = (ag.parse().unwrap(), agbno.parse().unwrap());
+    let sb = Command::new("xfs_db")
+        .args(["-r", "-c", "sb 0", "-c", "print agblocks"])
+        .arg(beds.join("parts/gpt-xfs.p3"))
+        .output()
+        .unwrap();
+    let agblocks: u64 = text(&sb.stdout)
+        .trim()
+        .trim_start_matches("agblocks = ")
+        .parse()
+        .unwrap();
+    let block = ag * agblocks + agbno;
+    poke(&img, part_start(&img, 3) + block * 4096 + 200, b"damaged!");
+    fails_with(
+        &img,
+        &["partition 3 (xfs)", "directory inode", "checksum mismatch"],
+    );
+
+    // An extent pointing past the end of the file system, written by xfs_db (which keeps the
+    // inode's CRC right): the rpm database of a bare XFS image.
+    let img = copy_of("bare-xfs.img", dir);
+    let w = Command::new("xfs_db")
+        .args([
+            "-x",
+            "-c",
+            "path /var/lib/dpkg/status",
+            "-c",
+            "write u3.bmx[0].startblock 9999999",
+        ])
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(w.status.success(), "{}", text(&w.stderr));
+    let out = scan(&["--image", img.to_str().unwrap()], "deb", "json", None);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("var/lib/dpkg/status")
+            && err.contains("block 9999999")
+            && err.contains("outside the file system"),
+        "{err}"
+    );
+
+    // The B+tree extent map of the 3,000-entry directory with a wrong level: every walk of a
+    // tree checks each block's level against its parent's, so no loop can go on.
+    let img = copy_of("bare-xfs.img", dir);
+    let w = Command::new("xfs_db")
+        .args([
+            "-x",
+            "-c",
+            "path /usr/share/entries-3000",
+            "-c",
+            "write u3.bmbt.level 3",
+        ])
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(w.status.success(), "{}", text(&w.stderr));
+    let out = run(&[
+        "image",
+        "ls",
+        img.to_str().unwrap(),
+        "/usr/share/entries-3000",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("extent tree block") && err.contains("where 2 was expected"),
+        "{err}"
+    );
+
+    // The only Linux partition holds no file system this reader knows.
+    let img = copy_of("gpt-ext4-rpm.raw", dir);
+    poke(&img, part_start(&img, 3), &vec![0xab; 1 << 16]);
+    fails_with(&img, &["partition 3", "no file system this reader knows"]);
+
+    // Both GPT headers gone: only the protective MBR is left.
+    let img = copy_of("gpt-ext4-rpm.raw", dir);
+    let size = std::fs::metadata(&img).unwrap().len();
+    poke(&img, 512, &[0; 512]);
+    poke(&img, size - 512, &[0; 512]);
+    fails_with(&img, &["partition table", "protective MBR"]);
+
+    // A disk whose file systems hold no os-release: no Linux root.
+    let tree = dir.join("no-os");
+    std::fs::create_dir_all(tree.join("var/lib")).unwrap();
+    let img = dir.join("no-os.img");
+    let mk = Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(&tree)
+        .arg(&img)
+        .arg("8M")
+        .output()
+        .unwrap();
+    assert!(mk.status.success());
+    fails_with(
+        &img,
+        &[
+            "root file system",
+            "no file system on this image holds etc/os-release",
+        ],
+    );
+
+    // Not an image at all.
+    let junk = dir.join("junk.raw");
+    std::fs::write(&junk, vec![7u8; 1 << 20]).unwrap();
+    let out = scan(&["--image", junk.to_str().unwrap()], "rpm", "json", None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("container"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A damaged primary GPT header: the backup at the end of the disk is read, the scan is the
+/// tree's, and `image inspect` says so.
+#[test]
+fn a_damaged_primary_gpt_header_falls_back_to_the_backup() {
+    let Some(beds) = beds() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let img = copy_of("gpt-xfs.raw", work.path());
+    poke(&img, 512 + 16, &[0xff; 4]); // the header's CRC field
+    let tree = beds.join("trees/rpm");
+    let want = scan(&["--root", tree.to_str().unwrap()], "rpm", "json", None);
+    let got = scan(&["--image", img.to_str().unwrap()], "rpm", "json", None);
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+    let inspect = run(&[
+        "image",
+        "inspect",
+        img.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert!(
+        v["Notes"][0].as_str().unwrap().contains("backup header"),
+        "{v}"
+    );
+}
+
+/// `image inspect` on every layout: the table, the sector size, the root, what fstab attached
+/// and each file system's UUID as the file system's own tools print it.
+#[test]
+fn inspect_shows_each_layout() {
+    let Some(beds) = beds() else { return };
+    let cases: &[(&str, Option<&str>, u64, &str, &str)] = &[
+        ("gpt-xfs.raw", Some("gpt"), 512, "partition 3", "xfs"),
+        ("gpt-xfs-4k.raw", Some("gpt"), 4096, "partition 2", "xfs"),
+        ("gpt-ext4-rpm.raw", Some("gpt"), 512, "partition 3", "ext4"),
+        ("mbr-logical.raw", Some("mbr"), 512, "partition 5", "ext4"),
+        ("bare-ext4.img", None, 0, "whole disk", "ext4"),
+        ("bare-xfs.img", None, 0, "whole disk", "xfs"),
+        ("var-split.raw", Some("gpt"), 512, "partition 2", "ext4"),
+    ];
+    for &(image, table, sector, root, fs) in cases {
+        let out = run(&[
+            "image",
+            "inspect",
+            beds.join("images").join(image).to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(out.status.success(), "{image}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["PartitionTable"].as_str(), table, "{image}");
+        if table.is_some() {
+            assert_eq!(v["SectorSize"].as_u64(), Some(sector), "{image}");
+        }
+        assert_eq!(v["Root"], root, "{image}");
+        assert_eq!(v["RootFileSystem"], fs, "{image}");
+        assert!(
+            v["BytesRead"].as_u64().unwrap() < 1 << 20,
+            "{image}: {}",
+            v["BytesRead"]
+        );
+        for p in v["Partitions"].as_array().unwrap() {
+            let (Some(uuid), Some(kind)) = (p["Uuid"].as_str(), p["FileSystem"].as_str()) else {
+                continue;
+            };
+            let part = beds.join("parts").join(format!(
+                "{}.p{}",
+                image.trim_end_matches(".raw"),
+                p["Number"]
+            ));
+            let oracle = if kind == "xfs" {
+                Command::new("xfs_admin")
+                    .arg("-u")
+                    .arg(&part)
+                    .output()
+                    .unwrap()
+            } else {
+                Command::new("tune2fs")
+                    .arg("-l")
+                    .arg(&part)
+                    .output()
+                    .unwrap()
+            };
+            assert!(
+                text(&oracle.stdout).contains(uuid),
+                "{image} partition {}: {uuid} not in {}",
+                p["Number"],
+                text(&oracle.stdout)
+            );
+        }
+    }
+    let out = run(&[
+        "image",
+        "inspect",
+        beds.join("images/var-split.raw").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Mounts"][0]["MountPoint"], "/var");
+    assert_eq!(v["Mounts"][0]["Source"], "partition 3");
+    assert_eq!(v["Partitions"][2]["Role"], "mounted at /var");
+    let table = run(&[
+        "image",
+        "inspect",
+        beds.join("images/gpt-xfs.raw").to_str().unwrap(),
+    ]);
+    let t = text(&table.stdout);
+    assert!(
+        t.contains("gpt, 512-byte sectors")
+            && t.contains("skipped (EFI System)")
+            && t.contains("root"),
+        "{t}"
+    );
+}
+
+/// Images in a fleet: a glob of images scans like the trees, and a damaged image is one failed
+/// host with its reason while every other host's result is kept.
+#[test]
+fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
+    let Some(beds) = beds() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let images = dir.join("images");
+    std::fs::create_dir(&images).unwrap();
+    for i in ["gpt-xfs.raw", "gpt-ext4-rpm.raw", "mbr-logical.raw"] {
+        copy_of(i, &images);
+    }
+    let spare = dir.join("spare");
+    std::fs::create_dir(&spare).unwrap();
+    let bad = copy_of("gpt-xfs.raw", &spare);
+    std::fs::rename(&bad, images.join("broken.raw")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(images.join("broken.raw"))
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    let r = repos("rpm");
+    let manifest = dir.join("fleet.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "now = \"{NOW}\"\n[[repo_sets]]\nid = \"al2023\"\nrepos = [\"{}\", \"{}\"]\noperating_systems = [\"AMAZON_LINUX_2023\"]\n\n[[hosts]]\nid = \"tree\"\nsource = \"{}\"\n\n[[hosts]]\nid = \"named-image\"\nimage = \"{}\"\n\n[[host_lists]]\nglob = \"images/*.raw\"\n",
+            r[0].display(),
+            r[1].display(),
+            beds.join("trees/rpm").display(),
+            images.join("gpt-xfs.raw").display(),
+        ),
+    )
+    .unwrap();
+    let out = patchscan()
+        .arg("fleet")
+        .arg(&manifest)
+        .args(["--out"])
+        .arg(dir.join("out"))
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let hosts: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("out/summaries.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(hosts.len(), 6, "{hosts:?}");
+    let by_id = |id: &str| {
+        hosts
+            .iter()
+            .find(|h| h["HostId"] == id)
+            .unwrap_or_else(|| panic!("{id}: {hosts:?}"))
+    };
+    let tree = by_id("tree");
+    for id in ["named-image", "gpt-xfs", "gpt-ext4-rpm", "mbr-logical"] {
+        let h = by_id(id);
+        assert_eq!(h["SourceKind"], "image", "{id}");
+        for k in [
+            "ComplianceStatus",
+            "InstalledCount",
+            "InstalledOtherCount",
+            "MissingCount",
+            "NotApplicableCount",
+        ] {
+            assert_eq!(h[k], tree[k], "{id}: {k}");
+        }
+    }
+    let broken = by_id("broken");
+    assert_eq!(broken["ComplianceStatus"], "SCAN_FAILED");
+    let reason = broken["Error"].as_str().unwrap();
+    assert!(
+        reason.contains("broken.raw")
+            && reason.contains("partition 3")
+            && reason.contains("past the end"),
+        "{reason}"
+    );
+}

@@ -66,10 +66,17 @@ pub fn run(args: InventoryArgs) -> Result<i32> {
                 Some(image) => RootFs::from_image(image)?,
                 None => RootFs::new(args.root.clone().unwrap_or_else(|| PathBuf::from("/")))?,
             };
-            match rpmdb::find_rpmdb(&root) {
-                Ok(db) => (db, rpmdb::read_host_rpmdb(&root)?),
+            let found = rpmdb::find_rpmdb(&root).map(|db| (db, rpmdb::read_host_rpmdb(&root)));
+            // A lookup that met damage in an image may have read as "no database".
+            root.damage()?;
+            match found {
+                Ok((db, pkgs)) => (db, pkgs?),
                 Err(rpm_err) => match dpkg::find(&root) {
-                    Some(found) => return run_dpkg(&root, &found, args.format),
+                    Some(found) => {
+                        let code = run_dpkg(&root, &found, args.format);
+                        root.damage()?;
+                        return code;
+                    }
                     None => bail!(
                         "{rpm_err}; and no dpkg database (var/lib/dpkg/status or status.d/) either"
                     ),

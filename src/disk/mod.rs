@@ -178,6 +178,10 @@ pub struct Image {
     layout: Layout,
     file: Arc<ImageFile>,
     jobs: mpsc::Sender<Job>,
+    /// The first damage met (a failed checksum, a block outside the disk, a read error), with
+    /// the path being looked up: kept even when the caller took the lookup's failure for
+    /// "not there", so a damaged image can never pass for a smaller host.
+    damage: std::sync::Mutex<Option<String>>,
 }
 
 impl fmt::Debug for Image {
@@ -229,12 +233,38 @@ impl Image {
         let layout = ready_rx
             .recv()
             .map_err(|_| err(Layer::Container, "the image reader stopped".into()))??;
-        Ok(Image { layout, file, jobs })
+        Ok(Image {
+            layout,
+            file,
+            jobs,
+            damage: std::sync::Mutex::new(None),
+        })
     }
 
     /// What was found.
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// The first damage any lookup met, as `IMAGE!/path: what`.
+    pub fn damage(&self) -> Option<String> {
+        self.damage.lock().ok()?.clone()
+    }
+
+    fn note<T>(&self, path: &Path, r: Result<T, FsError>) -> Result<T, FsError> {
+        if let Err(e @ (FsError::Corrupt(_) | FsError::Io(_))) = &r {
+            if let Ok(mut d) = self.damage.lock() {
+                d.get_or_insert_with(|| {
+                    format!(
+                        "{}!/{}: {}",
+                        self.layout.image.display(),
+                        path.display(),
+                        fs_error_text(e)
+                    )
+                });
+            }
+        }
+        r
     }
 
     /// The bytes read from the image file so far, and its size.
@@ -248,25 +278,35 @@ impl Image {
         f: impl FnOnce(&dyn FileSystem, &Path) -> Result<T, FsError> + Send + 'static,
     ) -> Result<T, FsError> {
         let (tx, rx) = mpsc::sync_channel(1);
+        let path_shown = path.to_path_buf();
         let path = path.to_path_buf();
         let job: Job = Box::new(move |mounts: &Mounts| {
             let _ = tx.send(mounts.with(&path, f));
         });
         let stopped = || FsError::Corrupt("the image reader stopped".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
-        rx.recv().map_err(|_| stopped())?
+        let r = self
+            .jobs
+            .send(job)
+            .map_err(|_| stopped())
+            .and_then(|()| rx.recv().map_err(|_| stopped())?);
+        self.note(&path_shown, r)
     }
 
     /// A resolved path's type, size and time, a final link not followed.
     pub fn lstat(&self, path: &Path) -> Result<Stat, FsError> {
         let (tx, rx) = mpsc::sync_channel(1);
+        let shown = path.to_path_buf();
         let path = path.to_path_buf();
         let job: Job = Box::new(move |mounts: &Mounts| {
             let _ = tx.send(mounts.lstat(&path));
         });
         let stopped = || FsError::Corrupt("the image reader stopped".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
-        rx.recv().map_err(|_| stopped())?
+        let r = self
+            .jobs
+            .send(job)
+            .map_err(|_| stopped())
+            .and_then(|()| rx.recv().map_err(|_| stopped())?);
+        self.note(&shown, r)
     }
 
     /// A link's target.

@@ -163,6 +163,25 @@ impl RootFs {
         }
     }
 
+    /// For a disk image, the first damage any lookup met (a failed checksum, a block outside
+    /// the disk), even one a caller took for "not there": a reader checks this before it
+    /// trusts what it read, so a damaged image never passes for a smaller host.
+    pub fn damage(&self) -> Result<(), RootFsError> {
+        match &self.backend {
+            Backend::Disk(image) => match image.damage() {
+                Some(what) => Err(RootFsError::Io {
+                    path: self.root.clone(),
+                    source: io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("damaged image: {what}"),
+                    ),
+                }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
     /// For a disk image, the bytes read from it so far and its size.
     pub fn image_bytes_read(&self) -> Option<(u64, u64)> {
         match &self.backend {

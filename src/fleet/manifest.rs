@@ -78,6 +78,8 @@ struct BaselineDoc {
 #[serde(deny_unknown_fields)]
 struct HostDoc {
     id: String,
+    /// `image = "…"` names a disk image; like any source, its kind is told by content.
+    #[serde(alias = "image")]
     source: PathBuf,
     instance_id: Option<String>,
     patch_group: Option<String>,
@@ -199,6 +201,10 @@ fn id_from_path(path: &Path) -> String {
         ".tar.bz2",
         ".tgz",
         ".tar",
+        ".raw",
+        ".img",
+        ".qcow2",
+        ".vmdk",
         ".inventory",
         ".inv",
         ".txt",

@@ -53,7 +53,10 @@ pub fn identify(root: &RootFs, overrides: &Overrides) -> Result<OsIdentity, Host
         }
         Err(HostError::NoOsRelease(root.path().to_path_buf()))
     };
-    overrides.identify(from_files)
+    let found = overrides.identify(from_files);
+    // A lookup that met damage may have been taken for "absent" above (and a fallback read).
+    root.damage()?;
+    found
 }
 
 /// What is installed on a host, in its package family's terms.
@@ -110,6 +113,14 @@ pub fn check_supported(os: OperatingSystem) -> Result<(), HostError> {
 
 /// Reads what is installed on an identified host root, and its module state and name.
 pub fn read_host_as(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, HostError> {
+    let facts = read_facts(root, identity);
+    // Damage any lookup met wins over what was read around it (a database "not found"
+    // because its directory failed its checksum).
+    root.damage()?;
+    facts
+}
+
+fn read_facts(root: &RootFs, identity: OsIdentity) -> Result<HostFacts, HostError> {
     check_supported(identity.operating_system)?;
     let (installed, (enabled_streams, disabled_modules)) = match identity.operating_system.family()
     {

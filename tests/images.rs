@@ -28,6 +28,7 @@ fn beds() -> Option<&'static Path> {
             ("faketime", "--version"),
             ("debugfs", "-V"),
             ("xfs_db", "-V"),
+            ("qemu-img", "--version"),
         ] {
             if !common::tool_available(tool, tool, &[probe]) {
                 return None;
@@ -112,13 +113,24 @@ const LAYOUTS: &[(&str, &str)] = &[
     ("var-split.raw", "rpm-split"),
 ];
 
+/// The container images, each of a raw disk above.
+const CONTAINERS: &[(&str, &str)] = &[
+    ("gpt-xfs.qcow2", "rpm"),
+    ("gpt-ext4-rpm.zlib.qcow2", "rpm"),
+    ("gpt-xfs.zstd.qcow2", "rpm"),
+    ("mbr-logical.v2.qcow2", "rpm"),
+    ("gpt-xfs.overlay.qcow2", "rpm"),
+    ("gpt-xfs.sparse.vmdk", "rpm"),
+    ("gpt-ext4-rpm.stream.vmdk", "rpm"),
+];
+
 /// Each image gives byte for byte the scan its tree gives, in JSON and the table, with AWS's
 /// default baseline and with one approving everything; and the same inventory.
 #[test]
 fn every_layout_scans_as_the_tree_it_was_made_from() {
     let Some(beds) = beds() else { return };
     let work = tempfile::tempdir().unwrap();
-    for &(image, tree) in LAYOUTS {
+    for &(image, tree) in LAYOUTS.iter().chain(CONTAINERS) {
         let (os, rule) = if tree.starts_with("deb") {
             (
                 "DEBIAN",
@@ -183,7 +195,9 @@ fn every_layout_scans_as_the_tree_it_was_made_from() {
 fn every_file_of_every_tree_reads_back_from_its_images() {
     use patchscan::files::rootfs::RootFs;
     let Some(beds) = beds() else { return };
-    for &(image, tree) in LAYOUTS {
+    // Every file system layout, and the compressed clusters of a qcow2 and a VMDK.
+    let extra = [CONTAINERS[1], CONTAINERS[6]];
+    for &(image, tree) in LAYOUTS.iter().chain(&extra) {
         let dir = beds.join("trees").join(tree);
         let root = RootFs::from_image(beds.join("images").join(image)).unwrap();
         let mut checked = 0;
@@ -521,6 +535,29 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
             "no file system on this image holds etc/os-release",
         ],
     );
+
+    // A qcow2 whose L1 table lies past the end of the file.
+    let img = copy_of("gpt-xfs.qcow2", dir);
+    poke(&img, 40, &(1u64 << 40).to_be_bytes());
+    fails_with(
+        &img,
+        &["container", "qcow2", "L1 table", "outside the file"],
+    );
+
+    // A qcow2 overlay whose backing file is itself: the chain is cut off.
+    std::fs::copy(
+        beds.join("images/gpt-xfs.overlay.qcow2"),
+        dir.join("loop.qcow2"),
+    )
+    .unwrap();
+    let img = dir.join("loop.qcow2");
+    let header = std::fs::read(&img).unwrap();
+    let at = u64::from_be_bytes(header[8..16].try_into().unwrap());
+    let len = u32::from_be_bytes(header[16..20].try_into().unwrap()) as usize;
+    assert_eq!(&header[at as usize..at as usize + len], b"gpt-xfs.raw");
+    poke(&img, at, b"loop.qcow2\0");
+    poke(&img, 16, &10u32.to_be_bytes());
+    fails_with(&img, &["container", "backing files (a loop?)"]);
 
     // Not an image at all.
     let junk = dir.join("junk.raw");

@@ -11,7 +11,7 @@
 # 3,000 entries so every XFS directory form but B+tree appears).
 # OUTDIR/images/*.raw|*.img: one per layout (see the list below); OUTDIR/parts/: the file
 # systems as standalone images, for debugfs and xfs_db.
-# Needs: e2fsprogs, xfsprogs, fdisk (sfdisk, fdisk), faketime, python3.
+# Needs: e2fsprogs, xfsprogs, fdisk (sfdisk, fdisk), faketime, qemu-utils, python3.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$1"
@@ -167,5 +167,16 @@ place "$out/parts/var-split.p3" "$img" "$(start_of "$img" 3 512)"
 # The tree the split image is scanned against: the same, with the fstab.
 cp -a "$rpm" "$out/trees/rpm-split"
 cp -p "$split/etc/fstab" "$out/trees/rpm-split/etc/fstab"
+
+# 7. Containers, by qemu-img from the raw disks: qcow2 v3 (plain, zlib- and zstd-compressed
+# clusters), qcow2 v2 (compat=0.10), a qcow2 overlay whose backing file is named relative to
+# it, and both VMDK kinds AWS VM import/export takes.
+qemu-img convert -O qcow2 "$out/images/gpt-xfs.raw" "$out/images/gpt-xfs.qcow2"
+qemu-img convert -O qcow2 -c "$out/images/gpt-ext4-rpm.raw" "$out/images/gpt-ext4-rpm.zlib.qcow2"
+qemu-img convert -O qcow2 -c -o compression_type=zstd "$out/images/gpt-xfs.raw" "$out/images/gpt-xfs.zstd.qcow2"
+qemu-img convert -O qcow2 -o compat=0.10 "$out/images/mbr-logical.raw" "$out/images/mbr-logical.v2.qcow2"
+(cd "$out/images" && qemu-img create -q -f qcow2 -b gpt-xfs.raw -F raw gpt-xfs.overlay.qcow2)
+qemu-img convert -O vmdk -o subformat=monolithicSparse "$out/images/gpt-xfs.raw" "$out/images/gpt-xfs.sparse.vmdk"
+qemu-img convert -O vmdk -o subformat=streamOptimized "$out/images/gpt-ext4-rpm.raw" "$out/images/gpt-ext4-rpm.stream.vmdk"
 
 rm -rf "$out/work"

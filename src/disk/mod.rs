@@ -14,6 +14,7 @@
 //! the root's link rules.
 
 pub mod block;
+mod container;
 mod ext4;
 pub mod fs;
 mod table;
@@ -204,7 +205,7 @@ impl Image {
             Arc::new(ImageFile::open(path).map_err(|e| err(Layer::Container, e.to_string()))?);
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         let (jobs, jobs_rx) = mpsc::channel::<Job>();
-        let source: Source = file.clone();
+        let source = file.clone();
         let image = path.to_path_buf();
         std::thread::Builder::new()
             .name("patchscan-image".into())
@@ -398,34 +399,16 @@ fn has_os_release(fs: &dyn FileSystem) -> bool {
         .any(|p| fs.lstat(Path::new(p)).is_ok())
 }
 
-fn open_layout(image: &Path, disk: Source) -> Result<(Layout, Mounts), DiskError> {
+fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), DiskError> {
     let err = |layer, message: String| DiskError {
         image: image.to_path_buf(),
         layer,
         message,
     };
-    let mut head = [0u8; 512];
-    disk.read_at(0, &mut head).map_err(|e| {
-        err(
-            Layer::Container,
-            format!("cannot read the first sector: {e}"),
-        )
-    })?;
-    if head.starts_with(b"QFI\xfb") {
-        return Err(err(
-            Layer::Container,
-            "a qcow2 image: not read yet; convert it with `qemu-img convert -O raw`".into(),
-        ));
-    }
-    if head.starts_with(b"KDMV") || head.starts_with(b"# Disk DescriptorFile") {
-        return Err(err(
-            Layer::Container,
-            "a VMDK image: not read yet; convert it with `qemu-img convert -O raw`".into(),
-        ));
-    }
+    let (disk, container) = container::open(file).map_err(|m| err(Layer::Container, m))?;
     let mut layout = Layout {
         image: image.to_path_buf(),
-        container: "raw".into(),
+        container,
         size: disk.size(),
         partition_table: None,
         sector_size: None,

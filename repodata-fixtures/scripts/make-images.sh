@@ -168,6 +168,38 @@ place "$out/parts/var-split.p3" "$img" "$(start_of "$img" 3 512)"
 cp -a "$rpm" "$out/trees/rpm-split"
 cp -p "$split/etc/fstab" "$out/trees/rpm-split/etc/fstab"
 
+# 8. A dirty ext4 journal, as a snapshot of a running instance has: debugfs writes one
+# transaction (checksummed, journal_checksum_v3, as the kernel writes on metadata_csum file
+# systems) that changes the first block of var/lib/dpkg/status — the first Version line's last
+# character — and leaves it unreplayed (needs_recovery). Its replayed twin is the same file
+# system after `debugfs -w -R jr`. The status file on the disk itself is unchanged.
+fs="$out/parts/dirty-ext4.p3"
+img="$out/images/dirty-ext4.raw"
+gpt_disk "$img" 96
+mkext4 "$deb" "$fs" $(($(size_of "$img" 3 512) / 1048576)) -L root
+bs=$(dumpe2fs -h "$fs" 2>/dev/null | awk '/^Block size/ {print $3}')
+first=$(debugfs -R "blocks /var/lib/dpkg/status" "$fs" 2>/dev/null | awk '{print $1}')
+dd if="$fs" of="$out/work/block" bs="$bs" skip="$first" count=1 status=none
+python3 - "$out/work/block" <<'PY'
+import sys
+p = sys.argv[1]
+b = open(p, "rb").read()
+i = b.index(b"Version: ")
+j = b.index(b"\n", i)
+last = b[j - 1:j]
+b = b[:j - 1] + (b"0" if last != b"0" else b"1") + b[j:]
+open(p, "wb").write(b)
+PY
+printf 'jo -c\njw -b %s %s\njc\n' "$first" "$out/work/block" >"$out/work/journal.cmds"
+debugfs -w -f "$out/work/journal.cmds" "$fs" >/dev/null 2>&1
+dumpe2fs -h "$fs" 2>/dev/null | grep -q needs_recovery
+place "$fs" "$img" "$(start_of "$img" 3 512)"
+cp "$fs" "$out/parts/dirty-ext4-replayed.p3"
+debugfs -w -R jr "$out/parts/dirty-ext4-replayed.p3" >/dev/null 2>&1
+! dumpe2fs -h "$out/parts/dirty-ext4-replayed.p3" 2>/dev/null | grep -q needs_recovery
+cp --sparse=always "$img" "$out/images/dirty-ext4-replayed.raw"
+place "$out/parts/dirty-ext4-replayed.p3" "$out/images/dirty-ext4-replayed.raw" "$(start_of "$img" 3 512)"
+
 # 7. Containers, by qemu-img from the raw disks: qcow2 v3 (plain, zlib- and zstd-compressed
 # clusters), qcow2 v2 (compat=0.10), a qcow2 overlay whose backing file is named relative to
 # it, and both VMDK kinds AWS VM import/export takes.

@@ -40,6 +40,13 @@ fn map_err(e: Ext4Error) -> FsError {
             Ok(io) => FsError::Io(*io),
             Err(other) => FsError::Corrupt(other.to_string()),
         },
+        Ext4Error::Incompatible(i) if i.to_string().contains("journal") => {
+            FsError::Corrupt(format!(
+                "{i}: the journal holds transactions not yet replayed, written without checksums \
+             (journal_checksum_v3), which this reader does not replay; replay them on a copy \
+             with `e2fsck -E journal_only` (or `debugfs -w -R jr`)"
+            ))
+        }
         other => FsError::Corrupt(other.to_string()),
     }
 }

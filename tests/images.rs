@@ -112,6 +112,7 @@ const LAYOUTS: &[(&str, &str)] = &[
     ("bare-ext4.img", "rpm"),
     ("bare-xfs.img", "deb"),
     ("var-split.raw", "rpm-split"),
+    ("lvm.raw", "rpm"),
 ];
 
 /// The container images, each of a raw disk above.
@@ -560,6 +561,11 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
     poke(&img, 16, &10u32.to_be_bytes());
     fails_with(&img, &["container", "backing files (a loop?)"]);
 
+    // An LVM physical volume whose metadata area lost its magic: the only Linux root is gone.
+    let img = copy_of("lvm.raw", dir);
+    poke(&img, part_start(&img, 2) + 4096 + 4, b"not lvm metadata");
+    fails_with(&img, &["partition 2", "LVM metadata area: no magic"]);
+
     // Not an image at all.
     let junk = dir.join("junk.raw");
     std::fs::write(&junk, vec![7u8; 1 << 20]).unwrap();
@@ -612,6 +618,13 @@ fn inspect_shows_each_layout() {
         ("bare-ext4.img", None, 0, "whole disk", "ext4"),
         ("bare-xfs.img", None, 0, "whole disk", "xfs"),
         ("var-split.raw", Some("gpt"), 512, "partition 2", "ext4"),
+        (
+            "lvm.raw",
+            Some("gpt"),
+            512,
+            "logical volume rhel/root",
+            "xfs",
+        ),
     ];
     for &(image, table, sector, root, fs) in cases {
         let out = run(&[

@@ -200,6 +200,28 @@ debugfs -w -R jr "$out/parts/dirty-ext4-replayed.p3" >/dev/null 2>&1
 cp --sparse=always "$img" "$out/images/dirty-ext4-replayed.raw"
 place "$out/parts/dirty-ext4-replayed.p3" "$out/images/dirty-ext4-replayed.raw" "$(start_of "$img" 3 512)"
 
+# 9. LVM2 (RHEL's kickstart layout): partition 2 a physical volume whose first MiB is the
+# committed head real LVM wrote (make-lvm-fixture.sh), rhel/root an XFS file system in two
+# linear segments as lvm/segments.txt places them, rhel/swap between them.
+img="$out/images/lvm.raw"
+rm -f "$img"
+truncate -s "$(mib 420)" "$img"
+printf 'label: gpt\nstart=2048, size=2048, type=%s\nsize=819200, type=E6D6D379-F507-44C2-A23C-238F2A3DF928\n' "$bios" |
+  sfdisk -q "$img" >/dev/null
+pv=$(start_of "$img" 2 512)
+gzip -dc "$here/repodata-fixtures/lvm/pv-head.bin.gz" >"$out/work/pv-head"
+place "$out/work/pv-head" "$img" "$pv"
+mkxfs "$rpm" "$out/parts/lvm-root.lv" 320 -L root
+pe_start=$(awk 'NR == 1 {print $1}' "$here/repodata-fixtures/lvm/pv.txt")
+extent=$(awk 'NR == 2 {print $1}' "$here/repodata-fixtures/lvm/pv.txt")
+while read -r lv start size ranges type; do
+  [ "$lv" = root ] || continue
+  first=${ranges#PV:}
+  first=${first%-*}
+  dd if="$out/parts/lvm-root.lv" of="$img" bs=1M skip=$((start / 1048576)) count=$((size / 1048576)) \
+    seek=$(((pv + pe_start + first * extent) / 1048576)) conv=notrunc,sparse status=none
+done <"$here/repodata-fixtures/lvm/segments.txt"
+
 # 7. Containers, by qemu-img from the raw disks: qcow2 v3 (plain, zlib- and zstd-compressed
 # clusters), qcow2 v2 (compat=0.10), a qcow2 overlay whose backing file is named relative to
 # it, and both VMDK kinds AWS VM import/export takes.

@@ -131,6 +131,23 @@ fn render(layout: &Layout, read: (u64, u64)) -> String {
             put(r.iter().map(String::as_str).collect());
         }
     }
+    for v in &layout.logical_volumes {
+        line(
+            &mut out,
+            "volume",
+            &format!(
+                "{} ({}, {}{}) {}",
+                v.name,
+                human(v.size),
+                v.file_system.as_deref().unwrap_or("-"),
+                v.uuid
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default(),
+                v.role
+            ),
+        );
+    }
     line(
         &mut out,
         "root",

@@ -195,4 +195,7 @@ pub(crate) mod bytes {
     pub(crate) fn le32(b: &[u8], at: usize) -> Option<u32> {
         Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
     }
+    pub(crate) fn le64(b: &[u8], at: usize) -> Option<u64> {
+        Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+    }
 }

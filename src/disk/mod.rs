@@ -17,6 +17,7 @@ pub mod block;
 mod container;
 mod ext4;
 pub mod fs;
+mod lvm;
 mod table;
 mod xfs;
 
@@ -28,7 +29,7 @@ use block::{Blocks, ImageFile, Source, Window};
 use fs::{FileSystem, FsError, NodeKind, Stat};
 
 /// Where in an image something went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layer {
     /// The image file and its container format.
     Container,
@@ -38,6 +39,8 @@ pub enum Layer {
     Partition(u32),
     /// A file system that fills the whole image (no partition table).
     WholeDisk,
+    /// An LVM logical volume, `vg/lv`.
+    Volume(String),
     /// Choosing the root file system.
     Root,
     /// The root's `etc/fstab`.
@@ -51,6 +54,7 @@ impl fmt::Display for Layer {
             Layer::Table => f.write_str("partition table"),
             Layer::Partition(n) => write!(f, "partition {n}"),
             Layer::WholeDisk => f.write_str("file system"),
+            Layer::Volume(name) => write!(f, "logical volume {name}"),
             Layer::Root => f.write_str("root file system"),
             Layer::Fstab => f.write_str("etc/fstab"),
         }
@@ -84,6 +88,21 @@ pub struct PartitionInfo {
     pub role: String,
 }
 
+/// An LVM logical volume as `image inspect` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VolumeInfo {
+    /// `vg/lv`.
+    pub name: String,
+    /// The partition holding its physical volume (0: the whole disk).
+    pub partition: u32,
+    pub size: u64,
+    pub file_system: Option<String>,
+    pub label: Option<String>,
+    pub uuid: Option<String>,
+    pub role: String,
+}
+
 /// A file system fstab attached under the root.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -103,6 +122,7 @@ pub struct Layout {
     pub partition_table: Option<String>,
     pub sector_size: Option<u64>,
     pub partitions: Vec<PartitionInfo>,
+    pub logical_volumes: Vec<VolumeInfo>,
     /// The root file system: `partition N`, or `whole disk`.
     pub root: String,
     pub root_file_system: String,
@@ -388,7 +408,8 @@ fn fs_error_text(e: &FsError) -> String {
 
 struct Candidate {
     layer: Layer,
-    info: Option<usize>,
+    /// Its entry in the layout's partitions (`Ok`) or logical volumes (`Err`).
+    info: Option<Result<usize, usize>>,
     part_uuid: Option<String>,
     fs: Box<dyn FileSystem>,
 }
@@ -413,6 +434,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         partition_table: None,
         sector_size: None,
         partitions: Vec::new(),
+        logical_volumes: Vec::new(),
         root: String::new(),
         root_file_system: String::new(),
         mounts: Vec::new(),
@@ -431,7 +453,14 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         }),
         Ok(None) => {
             let table = table::read(disk.as_ref()).map_err(|m| err(Layer::Table, m))?;
-            let Some(table) = table else {
+            if table.is_none() && lvm::probe(disk.as_ref()) {
+                let volumes = lvm::volumes(&disk).map_err(|m| err(Layer::WholeDisk, m))?;
+                add_volumes(&mut layout, &mut candidates, &mut failures, 0, volumes);
+            }
+            let Some(table) = table.filter(|_| layout.logical_volumes.is_empty()) else {
+                if !layout.logical_volumes.is_empty() {
+                    return finish(image, layout, candidates, failures);
+                }
                 let what = what_else(&disk).unwrap_or(
                     "no partition table and no file system this reader knows (ext2/3/4, XFS)",
                 );
@@ -476,6 +505,28 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                         continue;
                     }
                 };
+                if lvm::probe(src.as_ref()) {
+                    info.file_system = Some("LVM2_member".into());
+                    match lvm::volumes(&src) {
+                        Ok(volumes) => {
+                            info.role =
+                                format!("LVM physical volume ({} logical volumes)", volumes.len());
+                            add_volumes(
+                                &mut layout,
+                                &mut candidates,
+                                &mut failures,
+                                e.number,
+                                volumes,
+                            );
+                        }
+                        Err(m) => {
+                            info.role = format!("not read: {m}");
+                            failures.push((layer, m));
+                        }
+                    }
+                    layout.partitions.push(info);
+                    continue;
+                }
                 match open_fs(&src) {
                     Ok(Some(fs)) => {
                         info.file_system = Some(fs.kind().into());
@@ -483,7 +534,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                         info.uuid = Some(fs.uuid());
                         candidates.push(Candidate {
                             layer,
-                            info: Some(layout.partitions.len()),
+                            info: Some(Ok(layout.partitions.len())),
                             part_uuid: Some(e.part_uuid.clone()),
                             fs,
                         });
@@ -494,11 +545,6 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                         info.role = format!("not read: {what}");
                         if !e.lvm && !what.starts_with("swap") && !what.contains("FAT") {
                             failures.push((layer, what.to_string()));
-                        } else if e.lvm || what.contains("LVM") {
-                            failures.push((
-                                layer,
-                                "an LVM physical volume: logical volumes are not read yet".into(),
-                            ));
                         }
                     }
                     Err(fe) => {
@@ -522,6 +568,73 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         }
         Err(e) => return Err(err(Layer::WholeDisk, fs_error_text(&e))),
     }
+    finish(image, layout, candidates, failures)
+}
+
+/// The logical volumes of one physical volume into the layout and the candidates.
+fn add_volumes(
+    layout: &mut Layout,
+    candidates: &mut Vec<Candidate>,
+    failures: &mut Vec<(Layer, String)>,
+    partition: u32,
+    volumes: Vec<lvm::LogicalVolume>,
+) {
+    for v in volumes {
+        let layer = Layer::Volume(v.name.clone());
+        let mut info = VolumeInfo {
+            name: v.name.clone(),
+            partition,
+            size: v.size,
+            file_system: None,
+            label: None,
+            uuid: None,
+            role: String::new(),
+        };
+        match v.disk {
+            Err(why) => info.role = format!("not read: {why}"),
+            Ok(disk) => match open_fs(&disk) {
+                Ok(Some(fs)) => {
+                    info.file_system = Some(fs.kind().into());
+                    info.label = Some(fs.label());
+                    info.uuid = Some(fs.uuid());
+                    candidates.push(Candidate {
+                        layer,
+                        info: Some(Err(layout.logical_volumes.len())),
+                        part_uuid: None,
+                        fs,
+                    });
+                }
+                Ok(None) => {
+                    let what = what_else(&disk)
+                        .unwrap_or("no file system this reader knows (ext2/3/4, XFS)");
+                    info.role = format!("not read: {what}");
+                    if !what.starts_with("swap") {
+                        failures.push((layer, what.to_string()));
+                    }
+                }
+                Err(fe) => {
+                    let text = fs_error_text(&fe);
+                    info.role = format!("not read: {text}");
+                    failures.push((layer, text));
+                }
+            },
+        }
+        layout.logical_volumes.push(info);
+    }
+}
+
+/// Chooses the root among the candidates and attaches what its fstab mounts.
+fn finish(
+    image: &Path,
+    mut layout: Layout,
+    mut candidates: Vec<Candidate>,
+    failures: Vec<(Layer, String)>,
+) -> Result<(Layout, Mounts), DiskError> {
+    let err = |layer, message: String| DiskError {
+        image: image.to_path_buf(),
+        layer,
+        message,
+    };
     let roots: Vec<usize> = candidates
         .iter()
         .enumerate()
@@ -532,7 +645,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         [one] => *one,
         [] => {
             if let [(layer, message)] = failures.as_slice() {
-                return Err(err(*layer, message.clone()));
+                return Err(err(layer.clone(), message.clone()));
             }
             let mut message =
                 "no file system on this image holds etc/os-release: no Linux root".to_string();
@@ -560,14 +673,12 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         }
     };
     let root = candidates.remove(root_at);
-    layout.root = match root.layer {
+    layout.root = match &root.layer {
         Layer::WholeDisk => "whole disk".into(),
         l => l.to_string(),
     };
     layout.root_file_system = root.fs.kind().into();
-    if let Some(i) = root.info {
-        layout.partitions[i].role = "root".into();
-    }
+    set_role(&mut layout, root.info, "root".into());
     let mut list = Vec::new();
     // fstab: attach /usr, /var and /var/lib from this disk.
     let fstab = match root.fs.lstat(Path::new("etc/fstab")) {
@@ -602,9 +713,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                 Some(i) => {
                     taken[i] = true;
                     let c = &candidates[i];
-                    if let Some(pi) = c.info {
-                        layout.partitions[pi].role = format!("mounted at {point}");
-                    }
+                    set_role(&mut layout, c.info, format!("mounted at {point}"));
                     layout.mounts.push(MountInfo {
                         mount_point: point.into(),
                         spec: spec.into(),
@@ -637,7 +746,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
     }
     list.push(Mounted {
         at: PathBuf::new(),
-        name: match root.layer {
+        name: match &root.layer {
             Layer::WholeDisk => "file system".into(),
             l => l.to_string(),
         },
@@ -651,6 +760,15 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
             stats: Default::default(),
         },
     ))
+}
+
+/// Records what a partition or logical volume is to the host.
+fn set_role(layout: &mut Layout, info: Option<Result<usize, usize>>, role: String) {
+    match info {
+        Some(Ok(i)) => layout.partitions[i].role = role,
+        Some(Err(i)) => layout.logical_volumes[i].role = role,
+        None => {}
+    }
 }
 
 /// Whether an fstab source names this file system.
@@ -671,7 +789,17 @@ fn matches_spec(spec: &str, c: &Candidate) -> bool {
             .is_some_and(|u| eq(p.trim_matches('"'), u));
     }
     // A device path of the same disk: /dev/sda3, /dev/xvda3, /dev/vda3, /dev/nvme0n1p3.
-    if let (Some(dev), Layer::Partition(n)) = (spec.strip_prefix("/dev/"), c.layer) {
+    // An LV by its device-mapper names: /dev/mapper/rhel-root, /dev/rhel/root.
+    if let Layer::Volume(name) = &c.layer {
+        let (vg, lv) = name.split_once('/').unwrap_or((name, ""));
+        let mapper = format!(
+            "/dev/mapper/{}-{}",
+            vg.replace('-', "--"),
+            lv.replace('-', "--")
+        );
+        return spec == mapper || spec == format!("/dev/{vg}/{lv}");
+    }
+    if let (Some(dev), &Layer::Partition(n)) = (spec.strip_prefix("/dev/"), &c.layer) {
         let digits: String = dev
             .chars()
             .rev()

@@ -133,6 +133,15 @@ pub fn run(args: ScanArgs) -> Result<i32> {
     // The process ends after printing: skip freeing the index.
     let started = std::time::Instant::now();
     let mut report = scan::scan_and_exit(&opts).map_err(|e| anyhow!(e))?;
+    if let Some(image) = &args.image {
+        let size = std::fs::metadata(image).map(|m| m.len()).unwrap_or(0);
+        let read = patchscan::disk::block::bytes_read_in_process();
+        crate::cli::ui::note(&format!(
+            "{}: read {read} of its {size} bytes ({:.4}%)",
+            image.display(),
+            100.0 * read as f64 / size.max(1) as f64
+        ));
+    }
     let s = &report.patch_state;
     crate::cli::ui::note(&format!(
         "{}: {} installed, {} missing, {} not applicable, baseline {}, in {:.1} ms",

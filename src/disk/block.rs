@@ -29,6 +29,14 @@ pub(crate) fn past_end(offset: u64, len: usize, size: u64) -> io::Error {
     )
 }
 
+/// Bytes read from every image file this process opened.
+static READ_IN_PROCESS: AtomicU64 = AtomicU64::new(0);
+
+/// The bytes this process has read from image files (all of them, backing files included).
+pub fn bytes_read_in_process() -> u64 {
+    READ_IN_PROCESS.load(Ordering::Relaxed)
+}
+
 /// Whether `len` bytes at `offset` lie inside a source of `size` bytes.
 fn within(offset: u64, len: usize, size: u64) -> io::Result<()> {
     match offset.checked_add(len as u64) {
@@ -91,6 +99,7 @@ impl Blocks for ImageFile {
         within(offset, buf.len(), self.size)?;
         self.file.read_exact_at(buf, offset)?;
         self.read.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        READ_IN_PROCESS.fetch_add(buf.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 }

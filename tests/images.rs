@@ -729,12 +729,17 @@ fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
     std::fs::write(
         &manifest,
         format!(
-            "now = \"{NOW}\"\n[[repo_sets]]\nid = \"al2023\"\nrepos = [\"{}\", \"{}\"]\noperating_systems = [\"AMAZON_LINUX_2023\"]\n\n[[hosts]]\nid = \"tree\"\nsource = \"{}\"\n\n[[hosts]]\nid = \"named-image\"\nimage = \"{}\"\n\n[[host_lists]]\nglob = \"images/*.raw\"\n",
+            "now = \"{NOW}\"\n[[repo_sets]]\nid = \"al2023\"\nrepos = [\"{}\", \"{}\"]\noperating_systems = [\"AMAZON_LINUX_2023\"]\n\n[[hosts]]\nid = \"tree\"\nsource = \"{}\"\n\n[[hosts]]\nid = \"named-image\"\nimage = \"{}\"\n\n[[host_lists]]\nglob = \"images/*.raw\"\n\n[[host_lists]]\ncsv = \"hosts.csv\"\n",
             r[0].display(),
             r[1].display(),
             beds.join("trees/rpm").display(),
             images.join("gpt-xfs.raw").display(),
         ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("hosts.csv"),
+        "id,image\nfrom-csv,images/mbr-logical.raw\n",
     )
     .unwrap();
     let out = patchscan()
@@ -751,7 +756,7 @@ fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(hosts.len(), 6, "{hosts:?}");
+    assert_eq!(hosts.len(), 7, "{hosts:?}");
     let by_id = |id: &str| {
         hosts
             .iter()
@@ -759,7 +764,13 @@ fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
             .unwrap_or_else(|| panic!("{id}: {hosts:?}"))
     };
     let tree = by_id("tree");
-    for id in ["named-image", "gpt-xfs", "gpt-ext4-rpm", "mbr-logical"] {
+    for id in [
+        "named-image",
+        "gpt-xfs",
+        "gpt-ext4-rpm",
+        "mbr-logical",
+        "from-csv",
+    ] {
         let h = by_id(id);
         assert_eq!(h["SourceKind"], "image", "{id}");
         for k in [
@@ -826,4 +837,70 @@ fn a_dirty_ext4_journal_is_replayed_in_memory() {
         "/var/lib/dpkg/status",
     ]);
     assert_eq!(replayed.stdout, twin_bytes.stdout);
+}
+
+/// `scan` takes every source a fleet takes: a tar archive of the tree (read in place) and an
+/// inventory file of real `rpm -qa` output scan as the tree does; an inventory without
+/// `--repo` is refused, since it carries no repository metadata.
+#[test]
+fn scan_takes_archives_and_inventories_as_fleets_do() {
+    let Some(beds) = beds() else { return };
+    if !common::tool_available("rpm", "rpm", &["--version"]) {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let tree = beds.join("trees/rpm");
+    let tar = work.path().join("root.tar");
+    let ok = Command::new("tar")
+        .arg("-C")
+        .arg(&tree)
+        .arg("-cf")
+        .arg(&tar)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let want = scan(&["--root", tree.to_str().unwrap()], "rpm", "json", None);
+    let got = scan(&["--tar", tar.to_str().unwrap()], "rpm", "json", None);
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    assert_eq!(text(&got.stdout), text(&want.stdout));
+
+    let qf = "%{NAME}\\t%{EPOCHNUM}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{INSTALLTIME}\\t%{BUILDTIME}\\t%{MODULARITYLABEL}\\t%{SOURCERPM}\\n";
+    let rpm = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(tree.join("usr/lib/sysimage/rpm"))
+        .args(["-qa", "--qf", qf])
+        .output()
+        .unwrap();
+    assert!(rpm.status.success(), "{}", text(&rpm.stderr));
+    let mut inv = String::from("#patchscan-inventory 1\n@os-release\n");
+    inv.push_str(&std::fs::read_to_string(tree.join("usr/lib/os-release")).unwrap());
+    inv.push_str("@rpm\n");
+    inv.push_str(&text(&rpm.stdout));
+    inv.push_str("@end\n");
+    let file = work.path().join("host.inv");
+    std::fs::write(&file, inv).unwrap();
+    let got = scan(
+        &["--inventory", file.to_str().unwrap()],
+        "rpm",
+        "json",
+        None,
+    );
+    assert!(got.status.success(), "{}", text(&got.stderr));
+    let (g, w): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_slice(&got.stdout).unwrap(),
+        serde_json::from_slice(&want.stdout).unwrap(),
+    );
+    assert_eq!(
+        g["PatchState"]["MissingCount"],
+        w["PatchState"]["MissingCount"]
+    );
+    assert_eq!(g["Patches"], w["Patches"]);
+    let out = run(&["scan", "--inventory", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("pass --repo"),
+        "{}",
+        text(&out.stderr)
+    );
 }

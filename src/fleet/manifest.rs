@@ -533,13 +533,14 @@ fn host_entry(h: &HostDoc, base: &Path, declared: &str) -> Result<HostEntry, Str
     })
 }
 
-/// Hosts from a CSV file with a header line naming its columns: `id` and `source` required;
-/// `instance_id`, `patch_group`, `repo_set`, `os`, `product` optional (empty = unset, then the
+/// Hosts from a CSV file with a header line naming its columns: `id` and `source` (or `image`,
+/// its other name) required; `instance_id`, `patch_group`, `repo_set`, `os`, `product` optional (empty = unset, then the
 /// host list's own values apply). Sources are relative to the CSV file.
 fn csv_hosts(path: &Path, defaults: &HostDoc) -> Result<Vec<HostEntry>, String> {
-    const KNOWN: [&str; 7] = [
+    const KNOWN: [&str; 8] = [
         "id",
         "source",
+        "image",
         "instance_id",
         "patch_group",
         "repo_set",
@@ -565,10 +566,20 @@ fn csv_hosts(path: &Path, defaults: &HostDoc) -> Result<Vec<HostEntry>, String> 
             ));
         }
     }
-    for required in ["id", "source"] {
-        if !header.iter().any(|h| h == required) {
-            return Err(format!("{shown}: no {required:?} column"));
+    if !header.iter().any(|h| h == "id") {
+        return Err(format!("{shown}: no \"id\" column"));
+    }
+    match (
+        header.iter().any(|h| h == "source"),
+        header.iter().any(|h| h == "image"),
+    ) {
+        (false, false) => return Err(format!("{shown}: no \"source\" (or \"image\") column")),
+        (true, true) => {
+            return Err(format!(
+                "{shown}: both a \"source\" and an \"image\" column; a host has one source"
+            ))
         }
+        _ => {}
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
@@ -585,7 +596,7 @@ fn csv_hosts(path: &Path, defaults: &HostDoc) -> Result<Vec<HostEntry>, String> 
         };
         let doc = HostDoc {
             id: get("id").unwrap_or_default(),
-            source: PathBuf::from(get("source").unwrap_or_default()),
+            source: PathBuf::from(get("source").or_else(|| get("image")).unwrap_or_default()),
             instance_id: get("instance_id"),
             patch_group: get("patch_group").or(defaults.patch_group.clone()),
             tags: if get("patch_group").is_some() {

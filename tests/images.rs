@@ -110,6 +110,7 @@ const LAYOUTS: &[(&str, &str)] = &[
     ("gpt-ext4-deb.raw", "deb"),
     ("mbr-logical.raw", "rpm"),
     ("bare-ext4.img", "rpm"),
+    ("bare-ext2.img", "rpm"),
     ("bare-xfs.img", "deb"),
     ("var-split.raw", "rpm-split"),
     ("lvm.raw", "rpm"),
@@ -199,7 +200,13 @@ fn every_file_of_every_tree_reads_back_from_its_images() {
     let Some(beds) = beds() else { return };
     // Every file system layout, and the compressed clusters of a qcow2 and a VMDK.
     let extra = [CONTAINERS[1], CONTAINERS[6]];
-    for &(image, tree) in LAYOUTS.iter().chain(&extra) {
+    // ext2 is left out: ext4-view cannot read a sparse file of a block-mapped (ext2/ext3)
+    // inode, and says so (checked below) rather than give wrong bytes.
+    for &(image, tree) in LAYOUTS
+        .iter()
+        .chain(&extra)
+        .filter(|(i, _)| *i != "bare-ext2.img")
+    {
         let dir = beds.join("trees").join(tree);
         let root = RootFs::from_image(beds.join("images").join(image)).unwrap();
         let mut checked = 0;
@@ -249,6 +256,17 @@ fn every_file_of_every_tree_reads_back_from_its_images() {
         }
         assert!(checked > 3400, "{image}: only {checked} files");
     }
+    let ext2 = RootFs::from_image(beds.join("images/bare-ext2.img")).unwrap();
+    let sparse = ext2
+        .read("usr/lib/sysimage/rpm/rpmdb.sqlite-shm")
+        .unwrap_err()
+        .to_string();
+    assert!(sparse.contains("corrupt filesystem"), "{sparse}");
+    let (_, db) = ext2.read("usr/lib/sysimage/rpm/rpmdb.sqlite").unwrap();
+    assert_eq!(
+        db,
+        std::fs::read(beds.join("trees/rpm/usr/lib/sysimage/rpm/rpmdb.sqlite")).unwrap()
+    );
 }
 
 /// Listings as debugfs (ext4) and xfs_db (XFS) give them, on the standalone file systems, for
@@ -273,6 +291,20 @@ fn listings_and_bytes_agree_with_debugfs_and_xfs_db() {
         ("gpt-ext4-rpm.raw", "gpt-ext4-rpm.p3", "ext4"),
         ("mbr-logical.raw", "mbr-logical.p5", "ext4"),
     ] {
+        if fs == "ext4" {
+            // The GPT ext4 images' directories are hash trees (e2fsck -D), the MBR one's linear.
+            let htree = Command::new("debugfs")
+                .args(["-R", "htree /usr/share/entries-3000"])
+                .arg(beds.join("parts").join(part))
+                .output()
+                .unwrap();
+            assert_eq!(
+                text(&htree.stdout).contains("Root node dump"),
+                image.starts_with("gpt"),
+                "{image}: {}",
+                text(&htree.stdout)
+            );
+        }
         let img = beds.join("images").join(image);
         let part = beds.join("parts").join(part);
         for dir in dirs {
@@ -866,9 +898,19 @@ fn scan_takes_archives_and_inventories_as_fleets_do() {
     assert_eq!(text(&got.stdout), text(&want.stdout));
 
     let qf = "%{NAME}\\t%{EPOCHNUM}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{INSTALLTIME}\\t%{BUILDTIME}\\t%{MODULARITYLABEL}\\t%{SOURCERPM}\\n";
+    // rpm writes to a database it reads (sqlite's -shm): a copy, so the shared tree stays as
+    // its images were made.
+    let db = work.path().join("rpmdb");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(tree.join("usr/lib/sysimage/rpm"))
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(ok.success());
     let rpm = Command::new("rpm")
         .arg("--dbpath")
-        .arg(tree.join("usr/lib/sysimage/rpm"))
+        .arg(&db)
         .args(["-qa", "--qf", qf])
         .output()
         .unwrap();

@@ -79,6 +79,14 @@ mkext4() { # TREE FILE SIZE-MIB [mkfs.ext4 options...]
   mkfs.ext4 -q -F "$@" -d "$tree" "$file" "${size}M" >/dev/null
 }
 
+# mkfs.ext4 -d writes linear directories; e2fsck -D rebuilds them as hash trees (htree), as a
+# long-lived ext4 root has them. Used on the GPT ext4 images; the MBR and bare ones stay linear.
+index_dirs() { # FILE
+  local rc=0
+  e2fsck -fyD "$1" >/dev/null 2>&1 || rc=$?
+  [ "$rc" -le 1 ] || { echo "e2fsck -D $1: exit $rc" >&2; exit 1; }
+}
+
 place() { # FILESYSTEM DISK START-BYTE
   dd if="$1" of="$2" bs=1M seek=$(($3 / 1048576)) conv=notrunc,sparse status=none
 }
@@ -129,6 +137,7 @@ for kind in rpm deb; do
   img="$out/images/gpt-ext4-$kind.raw"
   gpt_disk "$img" 96
   mkext4 "$out/trees/$kind" "$out/parts/gpt-ext4-$kind.p3" $(($(size_of "$img" 3 512) / 1048576)) -L root
+  index_dirs "$out/parts/gpt-ext4-$kind.p3"
   place "$out/parts/gpt-ext4-$kind.p3" "$img" "$(start_of "$img" 3 512)"
 done
 
@@ -141,8 +150,10 @@ printf 'label: dos\nstart=2048, size=16384, type=82\nstart=18432, type=5\nstart=
 mkext4 "$rpm" "$out/parts/mbr-logical.p5" $(($(size_of "$img" 3 512) / 1048576))
 place "$out/parts/mbr-logical.p5" "$img" "$(start_of "$img" 3 512)"
 
-# 5. Bare file systems, no partition table.
+# 5. Bare file systems, no partition table (and an ext2 one: block maps, no extents, no journal).
 mkext4 "$rpm" "$out/images/bare-ext4.img" 64
+rm -f "$out/images/bare-ext2.img"
+mkfs.ext2 -q -F -d "$rpm" "$out/images/bare-ext2.img" 64M >/dev/null
 mkxfs "$deb" "$out/images/bare-xfs.img" 320
 
 # 6. /var on its own partition: the root ext4 without var/, whose fstab mounts an XFS
@@ -161,6 +172,7 @@ truncate -s "$(mib 480)" "$img"
 printf 'label: gpt\nstart=2048, size=2048, type=%s\nsize=131072, type=%s, name="root"\ntype=%s, name="var"\n' \
   "$bios" "$linux" "$linux" | sfdisk -q "$img" >/dev/null
 mkext4 "$split" "$out/parts/var-split.p2" 64 -L root
+index_dirs "$out/parts/var-split.p2"
 mkxfs "$rpm/var" "$out/parts/var-split.p3" $(($(size_of "$img" 3 512) / 1048576)) -m uuid="$varuuid"
 place "$out/parts/var-split.p2" "$img" "$(start_of "$img" 2 512)"
 place "$out/parts/var-split.p3" "$img" "$(start_of "$img" 3 512)"

@@ -809,11 +809,96 @@ fn matches_spec(spec: &str, c: &Candidate) -> bool {
             .rev()
             .collect();
         let stem = &dev[..dev.len() - digits.len()];
-        let disk_like = ["sd", "xvd", "vd", "hd"]
-            .iter()
-            .any(|p| stem.starts_with(p) && stem.len() == p.len() + 1)
-            || (stem.starts_with("nvme") && stem.ends_with('p'));
+        // The image is the instance's first disk: sda, xvda, vda, hda, nvme0n1 (a /dev/sdb3 is
+        // another volume, not on this image).
+        let disk_like = ["sda", "xvda", "vda", "hda", "nvme0n1p"].contains(&stem);
         return disk_like && digits.parse::<u32>().ok() == Some(n);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file system as fstab matching sees it: only a label and a UUID.
+    struct Named(&'static str, &'static str);
+
+    impl FileSystem for Named {
+        fn kind(&self) -> &'static str {
+            "xfs"
+        }
+        fn label(&self) -> String {
+            self.0.into()
+        }
+        fn uuid(&self) -> String {
+            self.1.into()
+        }
+        fn lstat(&self, _: &Path) -> Result<Stat, FsError> {
+            Err(FsError::NotFound)
+        }
+        fn read_link(&self, _: &Path) -> Result<Vec<u8>, FsError> {
+            Err(FsError::NotFound)
+        }
+        fn read_dir(&self, _: &Path) -> Result<Vec<Vec<u8>>, FsError> {
+            Err(FsError::NotFound)
+        }
+        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, FsError> {
+            Err(FsError::NotFound)
+        }
+    }
+
+    fn candidate(layer: Layer, part_uuid: Option<&str>) -> Candidate {
+        Candidate {
+            layer,
+            info: None,
+            part_uuid: part_uuid.map(String::from),
+            fs: Box::new(Named("var", "5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a69")),
+        }
+    }
+
+    /// Every way an fstab line names a file system of the same disk, as mount(8) reads it
+    /// (UUIDs and PARTUUIDs in either case, quoted values), and the near misses. (Regression:
+    /// `/dev/sdb3`, a partition of a second volume, was taken for partition 3 of the image.)
+    #[test]
+    fn fstab_sources_name_file_systems_as_mount_does() {
+        let p3 = candidate(
+            Layer::Partition(3),
+            Some("0fc63daf-8483-4772-8e79-3d69d8477de4"),
+        );
+        for spec in [
+            "UUID=5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a69",
+            "UUID=5B1F0B5E-8A3C-4A57-9A0E-1F2D3C4B5A69",
+            "UUID=\"5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a69\"",
+            "/dev/disk/by-uuid/5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a69",
+            "LABEL=var",
+            "/dev/disk/by-label/var",
+            "PARTUUID=0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+            "/dev/disk/by-partuuid/0fc63daf-8483-4772-8e79-3d69d8477de4",
+            "/dev/sda3",
+            "/dev/xvda3",
+            "/dev/vda3",
+            "/dev/nvme0n1p3",
+        ] {
+            assert!(matches_spec(spec, &p3), "{spec}");
+        }
+        for spec in [
+            "UUID=5b1f0b5e-8a3c-4a57-9a0e-1f2d3c4b5a6a",
+            "LABEL=VAR",
+            "/dev/sda2",
+            "/dev/sdb3",
+            "/dev/nvme0n1p33",
+            "/dev/xvda",
+            "/dev/mapper/rhel-var",
+            "tmpfs",
+        ] {
+            assert!(!matches_spec(spec, &p3), "{spec}");
+        }
+        let lv = candidate(Layer::Volume("rhel/var".into()), None);
+        assert!(matches_spec("/dev/mapper/rhel-var", &lv));
+        assert!(matches_spec("/dev/rhel/var", &lv));
+        assert!(!matches_spec("/dev/sda3", &lv));
+        let dashed = candidate(Layer::Volume("vg-data/lv-var".into()), None);
+        assert!(matches_spec("/dev/mapper/vg--data-lv--var", &dashed));
+    }
 }

@@ -746,6 +746,12 @@ fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
     for i in ["gpt-xfs.raw", "gpt-ext4-rpm.raw", "mbr-logical.raw"] {
         copy_of(i, &images);
     }
+    // A link to an image, as a glob over a directory of links to snapshots finds it
+    // (regression: the source was opened without following links and failed with ELOOP).
+    let linked = dir.join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    let target = copy_of("gpt-ext4-rpm.raw", &linked);
+    std::os::unix::fs::symlink(&target, images.join("via-link.raw")).unwrap();
     let spare = dir.join("spare");
     std::fs::create_dir(&spare).unwrap();
     let bad = copy_of("gpt-xfs.raw", &spare);
@@ -788,7 +794,7 @@ fn a_fleet_of_images_keeps_every_good_host_and_fails_the_bad_one() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(hosts.len(), 7, "{hosts:?}");
+    assert_eq!(hosts.len(), 8, "{hosts:?}");
     let by_id = |id: &str| {
         hosts
             .iter()

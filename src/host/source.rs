@@ -137,8 +137,9 @@ impl HostSource {
         let kind = if meta.is_dir() {
             SourceKind::Root
         } else {
-            // Only a regular file: a FIFO given as a host would block the open for ever.
-            let (file, _) = crate::files::rootfs::open_regular(path, u64::MAX)?;
+            // Only a regular file: a FIFO given as a host would block the open for ever. The
+            // path is the scanner's own, so its links are followed (a glob of links to images).
+            let (file, _) = crate::files::rootfs::open_regular(&scanner_side(path), u64::MAX)?;
             let mut head = Vec::with_capacity(HEAD_BYTES);
             file.take(HEAD_BYTES as u64)
                 .read_to_end(&mut head)
@@ -174,9 +175,10 @@ impl HostSource {
     pub fn root(&self) -> Result<Option<RootFs>, SourceError> {
         Ok(match self.kind {
             SourceKind::Root => Some(RootFs::new(&self.path)?),
-            SourceKind::Archive => {
-                Some(RootFs::from_tar(&self.path, crate::host::kept_in_archives)?)
-            }
+            SourceKind::Archive => Some(RootFs::from_tar(
+                scanner_side(&self.path),
+                crate::host::kept_in_archives,
+            )?),
             SourceKind::Image => Some(RootFs::from_image(&self.path)?),
             SourceKind::Inventory => None,
         })
@@ -193,7 +195,7 @@ impl HostSource {
             }
             SourceKind::Inventory => {
                 let (file, _) = crate::files::rootfs::open_regular(
-                    &self.path,
+                    &scanner_side(&self.path),
                     crate::files::rootfs::MAX_FILE_BYTES,
                 )?;
                 let bytes = crate::files::rootfs::read_all(
@@ -205,6 +207,13 @@ impl HostSource {
             }
         }
     }
+}
+
+/// A source file's path with the scanner's own links resolved: the no-follow open that keeps
+/// a root's files inside the root is not meant for the path the user gave. Unchanged when it
+/// cannot be resolved (the open then says why).
+fn scanner_side(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// How much of a file tells its kind: enough for a disk image's GPT header at 4096.

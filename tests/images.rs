@@ -598,6 +598,55 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
     poke(&img, part_start(&img, 2) + 4096 + 4, b"not lvm metadata");
     fails_with(&img, &["partition 2", "LVM metadata area: no magic"]);
 
+    // Found by review, each once a panic, a stack overflow or a read of the scanner's own
+    // files: a qcow2 whose backing file is an absolute path (here one of the scanner's block
+    // devices could be named), an MBR entry starting at sector 0 (mbrman panicked), and an
+    // extent-tree root 60,000 levels deep (the walk recursed until the stack overflowed).
+    let img = dir.join("abs.qcow2");
+    let mk = Command::new("qemu-img")
+        .args(["create", "-q", "-f", "qcow2", "-F", "raw", "-b"])
+        .arg(beds.join("images/gpt-xfs.raw"))
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(mk.status.success(), "{}", text(&mk.stderr));
+    fails_with(
+        &img,
+        &[
+            "container",
+            "backing file",
+            "only a name relative to the image's directory",
+        ],
+    );
+    let img = copy_of("mbr-logical.raw", dir);
+    poke(&img, 446 + 8, &0u32.to_le_bytes());
+    fails_with(&img, &["partition table", "starts at sector 0"]);
+    let img = copy_of("bare-xfs.img", dir);
+    let w = Command::new("xfs_db")
+        .args([
+            "-x",
+            "-c",
+            "path /usr/share/entries-3000",
+            "-c",
+            "write u3.bmbt.level 60000",
+        ])
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(w.status.success(), "{}", text(&w.stderr));
+    let out = run(&[
+        "image",
+        "ls",
+        img.to_str().unwrap(),
+        "/usr/share/entries-3000",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("extent tree root with level 60000"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // Not an image at all.
     let junk = dir.join("junk.raw");
     std::fs::write(&junk, vec![7u8; 1 << 20]).unwrap();

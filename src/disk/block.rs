@@ -56,8 +56,13 @@ pub struct ImageFile {
 impl ImageFile {
     /// Opens a regular file (or a block device) read-only.
     pub fn open(path: &Path) -> io::Result<Self> {
-        use std::os::unix::fs::FileTypeExt;
-        let file = File::open(path)?;
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        // O_NONBLOCK: a FIFO named as an image must not block the open; its type is refused
+        // below.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)?;
         let meta = file.metadata()?;
         let t = meta.file_type();
         let size = if t.is_file() {

@@ -14,6 +14,8 @@ use super::block::{Blocks, ImageFile, Source};
 
 /// How deep a chain of qcow2 backing files may go (a file naming itself loops).
 const MAX_BACKING_DEPTH: usize = 16;
+/// The largest L1 table read, qemu's own limit (`QCOW_MAX_L1_SIZE`).
+const MAX_L1_BYTES: u64 = 32 << 20;
 /// Decompressed and L2-table clusters kept per image.
 const CACHED_CLUSTERS: usize = 64;
 
@@ -31,7 +33,10 @@ fn open_at(file: Arc<ImageFile>, depth: usize) -> Result<(Source, String), Strin
         let name = format!("qcow2 v{}", q.version);
         return Ok((Arc::new(q), name));
     }
-    if head.starts_with(b"KDMV") || head.starts_with(b"# Disk DescriptorFile") {
+    if head.starts_with(b"# Disk DescriptorFile") {
+        return Err("a VMDK descriptor file, whose extents are other files: not read; convert the disk with `qemu-img convert -O raw`".into());
+    }
+    if head.starts_with(b"KDMV") {
         let v = Vmdk::open(file)?;
         return Ok((Arc::new(v), "vmdk".into()));
     }
@@ -196,6 +201,12 @@ impl Qcow2 {
                 "an L1 table at byte {l1_offset} of {l1_size} entries lies outside the file"
             ));
         }
+        if needed * 8 > MAX_L1_BYTES {
+            return bad(format!(
+                "an L1 table of {needed} entries (qemu's limit is {} MiB)",
+                MAX_L1_BYTES >> 20
+            ));
+        }
         let mut raw = vec![0u8; (needed * 8) as usize];
         file.read_at(l1_offset, &mut raw)
             .map_err(|e| e.to_string())?;
@@ -216,11 +227,29 @@ impl Qcow2 {
             file.read_at(backing_offset, &mut name)
                 .map_err(|e| e.to_string())?;
             let name = PathBuf::from(String::from_utf8_lossy(&name).into_owned());
-            let path = if name.is_absolute() {
-                name
-            } else {
-                file.path().parent().unwrap_or(Path::new(".")).join(name)
-            };
+            // Only a file beside the image (or below it): an absolute name, or one climbing
+            // out with `..`, could put the scanner's own disks or files in the image's place.
+            let plain = name.components().all(|c| {
+                matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            });
+            if !plain {
+                return bad(format!(
+                    "backing file {}: only a name relative to the image's directory, without `..`, is followed (rebase the chain with `qemu-img rebase -u`, or convert it with `qemu-img convert`)",
+                    name.display()
+                ));
+            }
+            let path = file.path().parent().unwrap_or(Path::new(".")).join(name);
+            let meta = std::fs::symlink_metadata(&path)
+                .map_err(|e| format!("qcow2: backing file {}: {e}", path.display()))?;
+            if !meta.is_file() {
+                return bad(format!(
+                    "backing file {}: not a regular file",
+                    path.display()
+                ));
+            }
             let backing_file = Arc::new(
                 ImageFile::open(&path)
                     .map_err(|e| format!("qcow2: backing file {}: {e}", path.display()))?,
@@ -334,6 +363,10 @@ impl Qcow2 {
                                 Self::corrupt(format!("a compressed cluster at byte {host}: {e}"))
                             })?
                             .single_frame();
+                        // A cluster needs no window larger than itself.
+                        d.window_log_max(self.cluster_bits.max(10)).map_err(|e| {
+                            Self::corrupt(format!("a compressed cluster at byte {host}: {e}"))
+                        })?;
                         d.read_exact(&mut out).map_err(|e| {
                             Self::corrupt(format!("a compressed cluster at byte {host}: {e}"))
                         })?;

@@ -264,7 +264,17 @@ pub fn volumes(pv: &Source) -> Result<Vec<LogicalVolume>, String> {
         return Err("LVM metadata area: no magic".into());
     }
     let (text_at, text_len) = (le64(&mda, 40).unwrap_or(0), le64(&mda, 48).unwrap_or(0));
-    if text_len == 0 || text_len > MAX_METADATA || text_len > mda_size || text_at >= mda_size {
+    let inside = mda_at
+        .checked_add(mda_size)
+        .is_some_and(|end| end <= pv.size());
+    if !inside
+        || mda_size < 512
+        || text_len == 0
+        || text_len > MAX_METADATA
+        || text_len > mda_size - 512
+        || text_at < 512
+        || text_at >= mda_size
+    {
         return Err(format!(
             "LVM metadata area: text of {text_len} bytes at {text_at}"
         ));
@@ -285,8 +295,8 @@ pub fn volumes(pv: &Source) -> Result<Vec<LogicalVolume>, String> {
         .ok_or("LVM metadata names no volume group")?;
     let extent = vg
         .num("extent_size")
-        .filter(|&n| n > 0)
-        .ok_or("LVM metadata: no extent_size")? as u64
+        .filter(|&n| n > 0 && n <= 1 << 40)
+        .ok_or("LVM metadata: no extent_size (or an impossible one)")? as u64
         * 512;
     let mut pvs: HashMap<String, u64> = HashMap::new();
     if let Some(Value::Section(list)) = vg.get("physical_volumes") {
@@ -300,7 +310,7 @@ pub fn volumes(pv: &Source) -> Result<Vec<LogicalVolume>, String> {
             if id == uuid {
                 pvs.insert(
                     name.clone(),
-                    p.num("pe_start").unwrap_or(0).max(0) as u64 * 512,
+                    (p.num("pe_start").unwrap_or(0).clamp(0, 1 << 50) as u64) * 512,
                 );
             }
         }
@@ -332,11 +342,21 @@ pub fn volumes(pv: &Source) -> Result<Vec<LogicalVolume>, String> {
             ) {
                 ("striped", Some(1), [Value::Str(pv_name), Value::Num(pe)], true) if *pe >= 0 => {
                     match pvs.get(pv_name) {
-                        Some(pe_start) => runs.push((
-                            start as u64 * extent,
-                            count as u64 * extent,
-                            pe_start + *pe as u64 * extent,
-                        )),
+                        Some(pe_start) => {
+                            let run = (
+                                (start as u64).checked_mul(extent),
+                                (count as u64).checked_mul(extent),
+                                (*pe as u64)
+                                    .checked_mul(extent)
+                                    .and_then(|b| b.checked_add(*pe_start)),
+                            );
+                            match run {
+                                (Some(a), Some(b), Some(c)) if a.checked_add(b).is_some() => {
+                                    runs.push((a, b, c))
+                                }
+                                _ => why = Some("a segment's extents overflow".into()),
+                            }
+                        }
                         None => {
                             why = Some(format!(
                                 "a segment lies on {pv_name}, another physical volume"
@@ -348,7 +368,10 @@ pub fn volumes(pv: &Source) -> Result<Vec<LogicalVolume>, String> {
             }
         }
         runs.sort();
-        let size = runs.iter().map(|r| r.1).sum();
+        let size = runs
+            .iter()
+            .try_fold(0u64, |t, r| t.checked_add(r.1))
+            .unwrap_or(u64::MAX);
         let contiguous = runs
             .iter()
             .try_fold(0u64, |next, r| (r.0 == next).then_some(r.0 + r.1))

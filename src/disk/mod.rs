@@ -230,7 +230,18 @@ impl Image {
         std::thread::Builder::new()
             .name("patchscan-image".into())
             .spawn(move || {
-                let opened = open_layout(&image, source);
+                // A reader that panics on some input (ours or a crate's) fails this image with
+                // a message; the jobs below are guarded alike.
+                let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    open_layout(&image, source)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(DiskError {
+                        image: image.clone(),
+                        layer: Layer::Container,
+                        message: "the image reader failed on this image (malformed input)".into(),
+                    })
+                });
                 let mounts = match opened {
                     Ok((layout, mounts)) => {
                         let _ = ready_tx.send(Ok(layout));
@@ -242,7 +253,9 @@ impl Image {
                     }
                 };
                 while let Ok(job) = jobs_rx.recv() {
-                    job(&mounts);
+                    // A panicking job drops its reply channel: the caller sees "the image
+                    // reader stopped" for that lookup, which is recorded as damage.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mounts)));
                 }
             })
             .map_err(|e| {
@@ -719,6 +732,15 @@ fn finish(
                         spec: spec.into(),
                         source: c.layer.to_string(),
                     });
+                }
+                // A file system of this image that could not be opened may be the one named:
+                // reading the root's empty mount point instead would hide its packages.
+                None if !failures.is_empty() => {
+                    let (layer, why) = &failures[0];
+                    return Err(err(
+                        Layer::Fstab,
+                        format!("mounts {point} from {spec}, which is no file system this reader could open ({layer}: {why})"),
+                    ));
                 }
                 None => layout.notes.push(format!(
                     "etc/fstab mounts {point} from {spec}, which is not a file system on this image: {point} is read from the root file system"

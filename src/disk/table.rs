@@ -2,7 +2,7 @@
 //! the primary is damaged; 512- and 4096-byte sectors) through `gptman`, and MBR with its
 //! extended partition's chain of EBRs through `mbrman`.
 
-use super::block::bytes::le32;
+use super::block::bytes::{le32, le64};
 use super::block::{Blocks, Cursor};
 
 /// The most partition entries a GPT may declare (real tables have 128). gptman reserves
@@ -211,8 +211,39 @@ fn gpt(disk: &dyn Blocks, sector: u64) -> Result<Option<Table>, String> {
             ));
         }
     }
+    for h in [primary, backup].into_iter().flatten() {
+        let (lba, count, entry) = (
+            le64(&h, 72).unwrap_or(0),
+            u64::from(le32(&h, 80).unwrap_or(0)),
+            u64::from(le32(&h, 84).unwrap_or(0)),
+        );
+        let end = lba
+            .checked_mul(sector)
+            .and_then(|at| at.checked_add(count * entry));
+        if lba == 0 || end.is_none_or(|e| e > size) {
+            return Err(format!(
+                "GPT header: its partition entries (sector {lba}) lie outside the disk"
+            ));
+        }
+        // gptman panics on a table whose every used entry starts at sector 0.
+        let mut raw = vec![0u8; (count * entry) as usize];
+        if disk.read_at(lba * sector, &mut raw).is_ok() {
+            for (i, e) in raw.chunks_exact(entry as usize).enumerate() {
+                if e[0..16] != [0; 16] && le64(e, 32) == Some(0) {
+                    return Err(format!(
+                        "GPT partition {} starts at sector 0, over the table",
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
     let mut cursor = Cursor::new(disk, 1 << 20);
-    let table = match gptman::GPT::read_from(&mut cursor, sector) {
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        gptman::GPT::read_from(&mut cursor, sector)
+    }))
+    .map_err(|_| "GPT: the table reader failed on it (a malformed table)".to_string())?;
+    let table = match read {
         Ok(t) => t,
         Err(gptman::Error::InvalidSignature) => return Ok(None),
         Err(e) => return Err(format!("GPT ({sector}-byte sectors): {e}")),
@@ -226,7 +257,7 @@ fn gpt(disk: &dyn Blocks, sector: u64) -> Result<Option<Table>, String> {
         if !p.is_used() {
             continue;
         }
-        if p.ending_lba < p.starting_lba {
+        if p.ending_lba < p.starting_lba || p.ending_lba == u64::MAX {
             return Err(format!("GPT partition {number} ends before it starts"));
         }
         let start = p.starting_lba.saturating_mul(sector);
@@ -259,9 +290,22 @@ fn mbr(disk: &dyn Blocks) -> Result<Option<Table>, String> {
         return Ok(None);
     }
     let sector = 512u64;
+    // mbrman panics on a table whose every used entry starts at sector 0.
+    for i in 0..4 {
+        let e = &boot[446 + i * 16..462 + i * 16];
+        if e[4] != 0 && le32(e, 8) == Some(0) {
+            return Err(format!(
+                "MBR partition {} starts at sector 0, over the table",
+                i + 1
+            ));
+        }
+    }
     let mut cursor = Cursor::new(disk, MBR_READ_BUDGET);
-    let table =
-        mbrman::MBR::read_from(&mut cursor, sector as u32).map_err(|e| format!("MBR: {e}"))?;
+    let table = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        mbrman::MBR::read_from(&mut cursor, sector as u32)
+    }))
+    .map_err(|_| "MBR: the table reader failed on it (a malformed table or EBR chain)".to_string())?
+    .map_err(|e| format!("MBR: {e}"))?;
     if table.iter().any(|(_, p)| p.sys == 0xee) {
         return Err(
             "a protective MBR for a GPT whose primary and backup headers are both unreadable"

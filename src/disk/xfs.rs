@@ -32,6 +32,9 @@ const V2_FTYPE: u32 = 0x200;
 const DIFLAG2_NREXT64: u64 = 1 << 4;
 /// Inode flag (di_flags2): timestamps in nanoseconds since 1901.
 const DIFLAG2_BIGTIME: u64 = 1 << 3;
+/// The deepest extent tree XFS builds (its own limit is below this for every block size); a
+/// deeper root is damage, and keeps the walk's recursion shallow.
+const MAX_BMBT_LEVELS: u16 = 10;
 /// The most extents one file's map may hold (a 1 GiB file in 4 KiB blocks, fully fragmented,
 /// has 262,144).
 const MAX_EXTENTS: usize = 1 << 22;
@@ -171,12 +174,23 @@ impl Xfs {
         if !(7..=11).contains(&inode_log) || inode_size != 1 << inode_log {
             return bad(&format!("inode size {inode_size}"));
         }
-        if inop_block != block_size / inode_size as u64 || 1u64 << inop_blog != inop_block {
+        if inop_blog > 9
+            || inop_block != block_size / inode_size as u64
+            || 1u64 << inop_blog != inop_block
+        {
             return bad(&format!("{inop_block} inodes per block"));
         }
         if ag_blocks == 0 || ag_count == 0 || ag_blk_log > 31 || ag_blocks > 1 << ag_blk_log {
             return bad(&format!(
                 "{ag_count} allocation groups of {ag_blocks} blocks"
+            ));
+        }
+        // The groups cover the file system's blocks: all but the last are full.
+        let covered = ag_count.checked_mul(ag_blocks);
+        let before_last = (ag_count - 1).checked_mul(ag_blocks);
+        if covered.is_none_or(|c| c < dblocks) || before_last.is_none_or(|b| b >= dblocks) {
+            return bad(&format!(
+                "{ag_count} allocation groups of {ag_blocks} blocks do not hold its {dblocks} blocks"
             ));
         }
         if dir_blk_log > 16 - block_log.min(16) + 6 {
@@ -222,7 +236,7 @@ impl Xfs {
             ftype: if v5 {
                 incompat & INCOMPAT_FTYPE != 0
             } else {
-                features2 & V2_FTYPE != 0
+                be16(&sb, 100).unwrap_or(0) & 0x8000 != 0 && features2 & V2_FTYPE != 0
             },
             uuid,
             label: String::from_utf8_lossy(&label_bytes[..end]).into_owned(),
@@ -245,6 +259,7 @@ impl Xfs {
                 "block {fsb} (group {ag}, block {agbno}) is outside the file system"
             )));
         }
+        // ag < ag_count and agbno < ag_blocks: below dblocks, whose bytes fit the partition.
         Ok((ag * self.ag_blocks + agbno) * self.block_size)
     }
 
@@ -283,10 +298,13 @@ impl Xfs {
         }
         let version = raw[4];
         let core = match version {
-            3 => 176,
+            3 if self.v5 => 176,
             1 | 2 => 100,
             v => return bad(&format!("inode version {v}")),
         };
+        if core > self.inode_size {
+            return bad("an inode core larger than the inode");
+        }
         if self.v5 {
             if version != 3 {
                 return bad("a v5 file system with an inode older than version 3");
@@ -365,7 +383,7 @@ impl Xfs {
                 let level = be16(fork, 0).unwrap_or(0);
                 let numrecs = usize::from(be16(fork, 2).unwrap_or(0));
                 let maxrecs = fork.len().saturating_sub(4) / 16;
-                if level == 0 || numrecs == 0 || numrecs > maxrecs {
+                if level == 0 || level > MAX_BMBT_LEVELS || numrecs == 0 || numrecs > maxrecs {
                     return bad(format!(
                         "extent tree root with level {level} and {numrecs} records (at most {maxrecs})"
                     ));
@@ -460,7 +478,14 @@ impl Xfs {
         let bs = self.block_size;
         let end = at + len;
         for e in map {
-            let (e_start, e_end) = (e.off * bs, (e.off + e.count) * bs);
+            let (Some(e_start), Some(e_end)) =
+                (e.off.checked_mul(bs), (e.off + e.count).checked_mul(bs))
+            else {
+                return Err(corrupt(format!(
+                    "an extent at logical block {} lies beyond any file",
+                    e.off
+                )));
+            };
             if e_end <= at || e_start >= end || e.unwritten {
                 continue;
             }
@@ -533,6 +558,12 @@ impl Xfs {
                 b += per_dir_block;
             }
         }
+        // Data blocks lie within the directory's size; an extent map claiming more is damage
+        // that would otherwise read the same blocks over and over.
+        let data_blocks = inode.size.div_ceil(self.block_size).min(leaf_block);
+        if blocks.last().is_some_and(|&b| b >= data_blocks) {
+            return bad(format!("data blocks beyond its {}-byte size", inode.size));
+        }
         for lb in blocks {
             let block = self.read_logical(&map, lb * self.block_size, dbs)?;
             let (hdr, is_block_form) = match &block[0..4] {
@@ -574,7 +605,12 @@ impl Xfs {
                     continue;
                 }
                 let num = be64(&block, pos).unwrap_or(0);
-                let namelen = usize::from(block[pos + 8]);
+                let Some(&namelen) = block.get(pos + 8) else {
+                    return bad(format!(
+                        "directory block {lb}: an entry at {pos} runs past the block"
+                    ));
+                };
+                let namelen = usize::from(namelen);
                 let size = (8 + 1 + namelen + usize::from(self.ftype) + 2).div_ceil(8) * 8;
                 if namelen == 0 || pos + size > end {
                     return bad(format!(

@@ -150,6 +150,16 @@ printf 'label: dos\nstart=2048, size=16384, type=82\nstart=18432, type=5\nstart=
 mkext4 "$rpm" "$out/parts/mbr-logical.p5" $(($(size_of "$img" 3 512) / 1048576))
 place "$out/parts/mbr-logical.p5" "$img" "$(start_of "$img" 3 512)"
 
+# 4b. MBR on a disk of 4096-byte sectors (fdisk -b 4096), whose table says nothing of them.
+img="$out/images/mbr-4k.raw"
+rm -f "$img"
+truncate -s "$(mib 96)" "$img"
+printf 'o\nn\np\n1\n256\n\nw\n' | fdisk -b 4096 "$img" >/dev/null 2>&1
+start=$(fdisk -b 4096 -l -o Start "$img" | awk 'END {print $1}')
+sectors=$(fdisk -b 4096 -l -o Sectors "$img" | awk 'END {print $1}')
+mkext4 "$rpm" "$out/parts/mbr-4k.p1" $((sectors * 4096 / 1048576))
+place "$out/parts/mbr-4k.p1" "$img" $((start * 4096))
+
 # 5. Bare file systems, no partition table (and an ext2 one: block maps, no extents, no journal).
 mkext4 "$rpm" "$out/images/bare-ext4.img" 64
 rm -f "$out/images/bare-ext2.img"

@@ -284,12 +284,39 @@ fn gpt(disk: &dyn Blocks, sector: u64) -> Result<Option<Table>, String> {
     }))
 }
 
+/// Whether a file system or volume signature this reader knows starts at byte `at`.
+fn signature_at(disk: &dyn Blocks, at: u64) -> bool {
+    let mut head = [0u8; 4096];
+    if disk.read_at(at, &mut head).is_err() {
+        return false;
+    }
+    head.starts_with(b"XFSB")
+        || head[1080..1082] == [0x53, 0xef]
+        || &head[512..520] == b"LABELONE"
+        || &head[4086..4096] == b"SWAPSPACE2"
+}
+
+/// An MBR says nothing of its sector size: 512 bytes, unless the first partition's start
+/// holds a known signature only when read as 4096-byte sectors (a 4Kn disk).
+fn mbr_sector_size(disk: &dyn Blocks, boot: &[u8; 512]) -> u64 {
+    let first = (0..4).map(|i| &boot[446 + i * 16..462 + i * 16]).find(|e| {
+        !matches!(e[4], 0 | 0x05 | 0x0f | 0x85 | 0xee) && le32(e, 8).is_some_and(|l| l > 0)
+    });
+    let Some(e) = first else { return 512 };
+    let lba = u64::from(le32(e, 8).unwrap_or(0));
+    if !signature_at(disk, lba * 512) && signature_at(disk, lba * 4096) {
+        4096
+    } else {
+        512
+    }
+}
+
 fn mbr(disk: &dyn Blocks) -> Result<Option<Table>, String> {
     let mut boot = [0u8; 512];
     if disk.read_at(0, &mut boot).is_err() || boot[510..512] != [0x55, 0xaa] {
         return Ok(None);
     }
-    let sector = 512u64;
+    let sector = mbr_sector_size(disk, &boot);
     // mbrman panics on a table whose every used entry starts at sector 0.
     for i in 0..4 {
         let e = &boot[446 + i * 16..462 + i * 16];

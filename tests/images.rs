@@ -395,6 +395,23 @@ fn poke(file: &Path, offset: u64, bytes: &[u8]) {
     f.write_all_at(bytes, offset).unwrap();
 }
 
+/// Changes one field of the inode at `path` of an XFS image with `xfs_db -x`, which keeps the
+/// inode's CRC right, so only the damage itself is left to find.
+fn xfs_db_write(img: &Path, path: &str, write: &str) {
+    let w = Command::new("xfs_db")
+        .args([
+            "-x",
+            "-c",
+            &format!("path {path}"),
+            "-c",
+            &format!("write {write}"),
+        ])
+        .arg(img)
+        .output()
+        .unwrap();
+    assert!(w.status.success(), "{}", text(&w.stderr));
+}
+
 /// The start byte of a partition, as sfdisk reads it.
 fn part_start(image: &Path, n: usize) -> u64 {
     let out = Command::new("sfdisk")
@@ -489,18 +506,7 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
     // An extent pointing past the end of the file system, written by xfs_db (which keeps the
     // inode's CRC right): the rpm database of a bare XFS image.
     let img = copy_of("bare-xfs.img", dir);
-    let w = Command::new("xfs_db")
-        .args([
-            "-x",
-            "-c",
-            "path /var/lib/dpkg/status",
-            "-c",
-            "write u3.bmx[0].startblock 9999999",
-        ])
-        .arg(&img)
-        .output()
-        .unwrap();
-    assert!(w.status.success(), "{}", text(&w.stderr));
+    xfs_db_write(&img, "/var/lib/dpkg/status", "u3.bmx[0].startblock 9999999");
     let out = scan(&["--image", img.to_str().unwrap()], "deb", "json", None);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
@@ -514,18 +520,7 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
     // The B+tree extent map of the 3,000-entry directory with a wrong level: every walk of a
     // tree checks each block's level against its parent's, so no loop can go on.
     let img = copy_of("bare-xfs.img", dir);
-    let w = Command::new("xfs_db")
-        .args([
-            "-x",
-            "-c",
-            "path /usr/share/entries-3000",
-            "-c",
-            "write u3.bmbt.level 3",
-        ])
-        .arg(&img)
-        .output()
-        .unwrap();
-    assert!(w.status.success(), "{}", text(&w.stderr));
+    xfs_db_write(&img, "/usr/share/entries-3000", "u3.bmbt.level 3");
     let out = run(&[
         "image",
         "ls",
@@ -623,18 +618,7 @@ fn damaged_images_fail_naming_the_layer_and_the_fault() {
     poke(&img, 446 + 8, &0u32.to_le_bytes());
     fails_with(&img, &["partition table", "starts at sector 0"]);
     let img = copy_of("bare-xfs.img", dir);
-    let w = Command::new("xfs_db")
-        .args([
-            "-x",
-            "-c",
-            "path /usr/share/entries-3000",
-            "-c",
-            "write u3.bmbt.level 60000",
-        ])
-        .arg(&img)
-        .output()
-        .unwrap();
-    assert!(w.status.success(), "{}", text(&w.stderr));
+    xfs_db_write(&img, "/usr/share/entries-3000", "u3.bmbt.level 60000");
     let out = run(&[
         "image",
         "ls",

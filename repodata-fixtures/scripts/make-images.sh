@@ -105,6 +105,12 @@ t = json.load(sys.stdin)['partitiontable']
 print(t['partitions'][int(sys.argv[1]) - 1]['size'] * int(sys.argv[2]))" "$2" "$3"
 }
 
+# A column (Start, Sectors) of a disk's last partition, in the 4096-byte sectors fdisk -b 4096
+# wrote it with.
+last_4k() { # DISK COLUMN
+  fdisk -b 4096 -l -o "$2" "$1" | awk 'END {print $1}'
+}
+
 bios=21686148-6449-6E6F-744E-656564454649
 efi=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 linux=0FC63DAF-8483-4772-8E79-3D69D8477DE4
@@ -127,8 +133,8 @@ img="$out/images/gpt-xfs-4k.raw"
 rm -f "$img"
 truncate -s "$(mib 480)" "$img"
 printf 'g\nn\n1\n256\n+1M\nt\n4\nn\n2\n\n\nw\n' | fdisk -b 4096 "$img" >/dev/null 2>&1
-start=$(fdisk -b 4096 -l -o Start "$img" | awk 'END {print $1}')
-sectors=$(fdisk -b 4096 -l -o Sectors "$img" | awk 'END {print $1}')
+start=$(last_4k "$img" Start)
+sectors=$(last_4k "$img" Sectors)
 mkxfs "$rpm" "$out/parts/gpt-xfs-4k.p2" $((sectors * 4096 / 1048576)) -s size=4096 -L root
 place "$out/parts/gpt-xfs-4k.p2" "$img" $((start * 4096))
 
@@ -155,8 +161,8 @@ img="$out/images/mbr-4k.raw"
 rm -f "$img"
 truncate -s "$(mib 96)" "$img"
 printf 'o\nn\np\n1\n256\n\nw\n' | fdisk -b 4096 "$img" >/dev/null 2>&1
-start=$(fdisk -b 4096 -l -o Start "$img" | awk 'END {print $1}')
-sectors=$(fdisk -b 4096 -l -o Sectors "$img" | awk 'END {print $1}')
+start=$(last_4k "$img" Start)
+sectors=$(last_4k "$img" Sectors)
 mkext4 "$rpm" "$out/parts/mbr-4k.p1" $((sectors * 4096 / 1048576))
 place "$out/parts/mbr-4k.p1" "$img" $((start * 4096))
 

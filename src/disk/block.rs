@@ -22,7 +22,7 @@ pub trait Blocks: Send + Sync {
 pub type Source = Arc<dyn Blocks>;
 
 /// The error for a read past the end of a source.
-pub(crate) fn past_end(offset: u64, len: usize, size: u64) -> io::Error {
+fn past_end(offset: u64, len: usize, size: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         format!("a read of {len} bytes at byte {offset} goes past the end ({size} bytes): the image is truncated or its tables point outside it"),
@@ -37,8 +37,9 @@ pub fn bytes_read_in_process() -> u64 {
     READ_IN_PROCESS.load(Ordering::Relaxed)
 }
 
-/// Whether `len` bytes at `offset` lie inside a source of `size` bytes.
-fn within(offset: u64, len: usize, size: u64) -> io::Result<()> {
+/// Whether `len` bytes at `offset` lie inside a source of `size` bytes (an `UnexpectedEof`
+/// error saying so when not).
+pub(crate) fn within(offset: u64, len: usize, size: u64) -> io::Result<()> {
     match offset.checked_add(len as u64) {
         Some(end) if end <= size => Ok(()),
         _ => Err(past_end(offset, len, size)),

@@ -19,6 +19,17 @@ const MAX_L1_BYTES: u64 = 32 << 20;
 /// Decompressed and L2-table clusters kept per image.
 const CACHED_CLUSTERS: usize = 64;
 
+const QCOW2_MAGIC: &[u8] = b"QFI\xfb";
+const VMDK_MAGIC: &[u8] = b"KDMV";
+const VMDK_DESCRIPTOR: &[u8] = b"# Disk DescriptorFile";
+
+/// Whether a file starts as a qcow2 or VMDK container.
+pub fn probe(head: &[u8]) -> bool {
+    [QCOW2_MAGIC, VMDK_MAGIC, VMDK_DESCRIPTOR]
+        .iter()
+        .any(|m| head.starts_with(m))
+}
+
 /// Opens the disk an image file holds; also says which container it was.
 pub fn open(file: Arc<ImageFile>) -> Result<(Source, String), String> {
     open_at(file, 0)
@@ -28,15 +39,15 @@ fn open_at(file: Arc<ImageFile>, depth: usize) -> Result<(Source, String), Strin
     let mut head = [0u8; 512];
     let n = head.len().min(file.size() as usize);
     file.read_at(0, &mut head[..n]).map_err(|e| e.to_string())?;
-    if head.starts_with(b"QFI\xfb") {
+    if head.starts_with(QCOW2_MAGIC) {
         let q = Qcow2::open(file, depth)?;
         let name = format!("qcow2 v{}", q.version);
         return Ok((Arc::new(q), name));
     }
-    if head.starts_with(b"# Disk DescriptorFile") {
+    if head.starts_with(VMDK_DESCRIPTOR) {
         return Err("a VMDK descriptor file, whose extents are other files: not read; convert the disk with `qemu-img convert -O raw`".into());
     }
-    if head.starts_with(b"KDMV") {
+    if head.starts_with(VMDK_MAGIC) {
         let v = Vmdk::open(file)?;
         return Ok((Arc::new(v), "vmdk".into()));
     }
@@ -96,12 +107,7 @@ impl Blocks for Vmdk {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        if offset
-            .checked_add(buf.len() as u64)
-            .is_none_or(|e| e > self.size)
-        {
-            return Err(super::block::past_end(offset, buf.len(), self.size));
-        }
+        super::block::within(offset, buf.len(), self.size)?;
         let mut r = self
             .reader
             .lock()
@@ -400,12 +406,7 @@ impl Blocks for Qcow2 {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        if offset
-            .checked_add(buf.len() as u64)
-            .is_none_or(|e| e > self.size)
-        {
-            return Err(super::block::past_end(offset, buf.len(), self.size));
-        }
+        super::block::within(offset, buf.len(), self.size)?;
         let cluster = 1u64 << self.cluster_bits;
         let mut done = 0;
         while done < buf.len() {

@@ -10,7 +10,7 @@ use std::io;
 use std::sync::Arc;
 
 use super::block::bytes::{le32, le64};
-use super::block::{past_end, Blocks, Source};
+use super::block::{Blocks, Source};
 
 /// The most metadata text read (LVM's default area is 1 MiB).
 const MAX_METADATA: u64 = 64 << 20;
@@ -201,12 +201,7 @@ impl Blocks for Linear {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
-        if offset
-            .checked_add(buf.len() as u64)
-            .is_none_or(|e| e > self.size)
-        {
-            return Err(past_end(offset, buf.len(), self.size));
-        }
+        super::block::within(offset, buf.len(), self.size)?;
         let mut done = 0usize;
         while done < buf.len() {
             let at = offset + done as u64;

@@ -306,41 +306,39 @@ impl Image {
         (self.file.bytes_read(), self.file.size())
     }
 
+    /// Runs `f` on the reader thread against the mounts, with the path it looks up; damage it
+    /// meets is noted.
+    fn on_reader<T: Send + 'static>(
+        &self,
+        path: &Path,
+        f: impl FnOnce(&Mounts, &Path) -> Result<T, FsError> + Send + 'static,
+    ) -> Result<T, FsError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let owned = path.to_path_buf();
+        let job: Job = Box::new(move |mounts: &Mounts| {
+            let _ = tx.send(f(mounts, &owned));
+        });
+        let stopped = || FsError::Corrupt("the image reader stopped".into());
+        let r = self
+            .jobs
+            .send(job)
+            .map_err(|_| stopped())
+            .and_then(|()| rx.recv().map_err(|_| stopped())?);
+        self.note(path, r)
+    }
+
+    /// [`Image::on_reader`] with the file system that holds the path.
     fn call<T: Send + 'static>(
         &self,
         path: &Path,
         f: impl FnOnce(&dyn FileSystem, &Path) -> Result<T, FsError> + Send + 'static,
     ) -> Result<T, FsError> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let path_shown = path.to_path_buf();
-        let path = path.to_path_buf();
-        let job: Job = Box::new(move |mounts: &Mounts| {
-            let _ = tx.send(mounts.with(&path, f));
-        });
-        let stopped = || FsError::Corrupt("the image reader stopped".into());
-        let r = self
-            .jobs
-            .send(job)
-            .map_err(|_| stopped())
-            .and_then(|()| rx.recv().map_err(|_| stopped())?);
-        self.note(&path_shown, r)
+        self.on_reader(path, move |mounts, p| mounts.with(p, f))
     }
 
     /// A resolved path's type, size and time, a final link not followed.
     pub fn lstat(&self, path: &Path) -> Result<Stat, FsError> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let shown = path.to_path_buf();
-        let path = path.to_path_buf();
-        let job: Job = Box::new(move |mounts: &Mounts| {
-            let _ = tx.send(mounts.lstat(&path));
-        });
-        let stopped = || FsError::Corrupt("the image reader stopped".into());
-        let r = self
-            .jobs
-            .send(job)
-            .map_err(|_| stopped())
-            .and_then(|()| rx.recv().map_err(|_| stopped())?);
-        self.note(&shown, r)
+        self.on_reader(path, |mounts, p| mounts.lstat(p))
     }
 
     /// A link's target.
@@ -362,9 +360,7 @@ impl Image {
 /// Whether a file's first bytes (8 KiB or all of a shorter file) are those of a disk image:
 /// a partition table, an XFS or ext2/3/4 superblock, an LVM label, or a qcow2 or VMDK header.
 pub fn looks_like_image(head: &[u8]) -> bool {
-    head.starts_with(b"QFI\xfb")
-        || head.starts_with(b"KDMV")
-        || head.starts_with(b"# Disk DescriptorFile")
+    container::probe(head)
         || xfs::probe(head)
         || ext4::probe(head)
         || head.get(510..512) == Some(&[0x55, 0xaa])
@@ -374,14 +370,20 @@ pub fn looks_like_image(head: &[u8]) -> bool {
 }
 
 /// What a source holds, told by its first bytes.
-fn open_fs(src: &Source) -> Result<Option<Box<dyn FileSystem>>, FsError> {
+/// An error names the kind the signature said (`xfs`, `ext4`; empty when the source could not
+/// be read at all).
+fn open_fs(src: &Source) -> Result<Option<Box<dyn FileSystem>>, (&'static str, FsError)> {
     let mut head = vec![0u8; 2048.min(src.size() as usize)];
-    src.read_at(0, &mut head)?;
+    src.read_at(0, &mut head).map_err(|e| ("", e.into()))?;
     if xfs::probe(&head) {
-        return Ok(Some(Box::new(xfs::Xfs::open(src.clone())?)));
+        return Ok(Some(Box::new(
+            xfs::Xfs::open(src.clone()).map_err(|e| ("xfs", e))?,
+        )));
     }
     if ext4::probe(&head) {
-        return Ok(Some(Box::new(ext4::Ext4Fs::open(src.clone())?)));
+        return Ok(Some(Box::new(
+            ext4::Ext4Fs::open(src.clone()).map_err(|e| ("ext4", e))?,
+        )));
     }
     Ok(None)
 }
@@ -466,12 +468,11 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
         }),
         Ok(None) => {
             let table = table::read(disk.as_ref()).map_err(|m| err(Layer::Table, m))?;
-            if table.is_none() && lvm::probe(disk.as_ref()) {
-                let volumes = lvm::volumes(&disk).map_err(|m| err(Layer::WholeDisk, m))?;
-                add_volumes(&mut layout, &mut candidates, &mut failures, 0, volumes);
-            }
-            let Some(table) = table.filter(|_| layout.logical_volumes.is_empty()) else {
-                if !layout.logical_volumes.is_empty() {
+            let Some(table) = table else {
+                // A physical volume filling the disk.
+                if lvm::probe(disk.as_ref()) {
+                    let volumes = lvm::volumes(&disk).map_err(|m| err(Layer::WholeDisk, m))?;
+                    add_volumes(&mut layout, &mut candidates, &mut failures, 0, volumes);
                     return finish(image, layout, candidates, failures);
                 }
                 let what = what_else(&disk).unwrap_or(
@@ -560,16 +561,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                             failures.push((layer, what.to_string()));
                         }
                     }
-                    Err(fe) => {
-                        let kind = {
-                            let mut h = vec![0u8; 2048.min(src.size() as usize)];
-                            let _ = src.read_at(0, &mut h);
-                            if xfs::probe(&h) {
-                                "xfs"
-                            } else {
-                                "ext4"
-                            }
-                        };
+                    Err((kind, fe)) => {
                         let text = format!("{kind}: {}", fs_error_text(&fe));
                         info.file_system = Some(kind.into());
                         info.role = format!("not read: {text}");
@@ -579,7 +571,7 @@ fn open_layout(image: &Path, file: Arc<ImageFile>) -> Result<(Layout, Mounts), D
                 layout.partitions.push(info);
             }
         }
-        Err(e) => return Err(err(Layer::WholeDisk, fs_error_text(&e))),
+        Err((_, e)) => return Err(err(Layer::WholeDisk, fs_error_text(&e))),
     }
     finish(image, layout, candidates, failures)
 }
@@ -625,7 +617,7 @@ fn add_volumes(
                         failures.push((layer, what.to_string()));
                     }
                 }
-                Err(fe) => {
+                Err((_, fe)) => {
                     let text = fs_error_text(&fe);
                     info.role = format!("not read: {text}");
                     failures.push((layer, text));
@@ -704,7 +696,8 @@ fn finish(
     };
     if let Some(text) = fstab {
         let text = String::from_utf8_lossy(&text);
-        let mut taken = vec![false; candidates.len()];
+        // Where fstab mounts each candidate it names.
+        let mut taken: Vec<Option<String>> = vec![None; candidates.len()];
         for line in text.lines() {
             let line = line.trim();
             if line.starts_with('#') {
@@ -721,10 +714,10 @@ fn finish(
             let found = candidates
                 .iter()
                 .enumerate()
-                .position(|(i, c)| !taken[i] && matches_spec(spec, c));
+                .position(|(i, c)| taken[i].is_none() && matches_spec(spec, c));
             match found {
                 Some(i) => {
-                    taken[i] = true;
+                    taken[i] = Some(point.to_string());
                     let c = &candidates[i];
                     set_role(&mut layout, c.info, format!("mounted at {point}"));
                     layout.mounts.push(MountInfo {
@@ -747,18 +740,8 @@ fn finish(
                 )),
             }
         }
-        let mut rest: Vec<(usize, Candidate)> = candidates
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| taken[*i])
-            .collect();
-        for (_, c) in rest.drain(..) {
-            let point = layout
-                .mounts
-                .iter()
-                .find(|m| m.source == c.layer.to_string())
-                .map(|m| m.mount_point.clone())
-                .unwrap_or_default();
+        for (c, point) in candidates.into_iter().zip(taken) {
+            let Some(point) = point else { continue };
             list.push(Mounted {
                 at: PathBuf::from(point.trim_start_matches('/')),
                 name: c.layer.to_string(),
